@@ -1,0 +1,44 @@
+# The two Quick start commands (README): `make` installs the locked environment and runs the
+# whole analysis; `make test` installs what the tests need and runs them.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: all test lint lock browser
+
+all: $(VENV)/.run-installed
+	$(BIN)/snakemake
+
+test: $(VENV)/.test-installed browser
+	$(BIN)/pytest
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/snakefmt --check .
+	$(BIN)/snakemake --lint
+
+# Exact versions from the lock files, so a rerun next year installs the same packages.
+$(VENV)/.run-installed: requirements/run.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+$(VENV)/.test-installed: requirements/test.lock $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/test.lock
+	touch $@
+
+# The HTML check renders the write-up in Chromium; install it where this user can.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	  else echo "note: install Chromium (Debian/Ubuntu: apt-get install chromium) for the browser test"; fi; }
+
+# Regenerate the lock files from pyproject.toml (the one command for a dependency update).
+lock: $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -o requirements/run.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes --no-header -o requirements/test.lock

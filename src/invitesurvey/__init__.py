@@ -1,0 +1,3 @@
+"""Reproducible pipeline for the LinkedIn invitations survey."""
+
+__version__ = "0.1.0"

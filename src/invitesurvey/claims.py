@@ -1,0 +1,239 @@
+"""The article's published figures: loading them and deciding whether a value reproduces one.
+
+This module must not import the reconstruction: the GRIM audit checks the article, not our data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from invitesurvey.codebook import code_text
+from invitesurvey.errors import InputError
+
+ROUNDINGS = ("whole_percent", "under", "nearest_10", "greater_than", "exact", "range")
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    text: str
+    kind: str
+    published: object
+    rounding: str
+    group: str | None = None
+    variable: str | None = None
+    codes: tuple = ()
+    numerator: str | None = None
+    denominator: str | None = None
+    interpretation: str | None = None
+
+
+@dataclass(frozen=True)
+class Claims:
+    source: str
+    groups: dict[str, tuple[int, int]]
+    claims: tuple[Claim, ...]
+
+    def __getitem__(self, claim_id: str) -> Claim:
+        for claim in self.claims:
+            if claim.id == claim_id:
+                return claim
+        raise KeyError(claim_id)
+
+    def proportions(self) -> list[Claim]:
+        return [c for c in self.claims if c.kind == "proportion"]
+
+
+def load(path: str | Path) -> Claims:
+    """Read ``config/published_claims.yaml``."""
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"cannot read the published claims: {error}", file=path) from error
+    claims = []
+    for entry in raw.get("claims", []):
+        if entry.get("rounding") not in ROUNDINGS:
+            raise InputError(
+                f"claim {entry.get('id')!r} has rounding {entry.get('rounding')!r}",
+                file=path,
+                hint=f"Use one of {', '.join(ROUNDINGS)}.",
+            )
+        claims.append(Claim(**{**entry, "codes": tuple(entry.get("codes", ()))}))
+    groups = {name: tuple(spec["size"]) for name, spec in raw.get("groups", {}).items()}
+    return Claims(source=raw.get("source", ""), groups=groups, claims=tuple(claims))
+
+
+def attains(value: Fraction | float, published: object, rounding: str) -> bool:
+    """Whether an exact value (a proportion for percent rules) reproduces the published one.
+
+    Exact halves count either way (``12.5`` reproduces 12 and 13) because the article does not
+    say how it rounded; fractions keep the comparison exact.
+    """
+    value = Fraction(value)
+    if rounding == "whole_percent":
+        return abs(100 * value - Fraction(published)) <= Fraction(1, 2)
+    if rounding == "under":
+        return 0 <= 100 * value < Fraction(published)
+    if rounding == "nearest_10":
+        return abs(value - Fraction(published)) <= 5
+    if rounding == "greater_than":
+        return value > Fraction(published)
+    if rounding == "exact":
+        return value == Fraction(published)
+    if rounding == "range":
+        low, high = published
+        return low <= value <= high
+    raise ValueError(f"unknown rounding {rounding!r}")
+
+
+CHECK_COLUMNS = ["id", "claim", "published", "observed", "numerator", "denominator", "rule", "pass"]
+_GROUP_CODES = {"recruiters": "true", "non_recruiters": "false"}
+
+
+def published_text(claim: Claim) -> str:
+    """The published figure as a reader would quote it: ``52%``, ``under 1%``, ``50 to 59``."""
+    value = claim.published
+    if claim.rounding == "whole_percent":
+        return f"{value}%"
+    if claim.rounding == "under":
+        return f"under {value}%"
+    if claim.rounding == "nearest_10":
+        return f"about {value}"
+    if claim.rounding == "greater_than":
+        return f"over {value}"
+    if claim.rounding == "range":
+        low, high = value
+        return f"{low} to {high}"
+    return str(value)
+
+
+def rule_text(claim: Claim) -> str:
+    """The rounding rule's name, then the chosen reading where the claim gives one."""
+    if not claim.interpretation:
+        return claim.rounding
+    return f"{claim.rounding}: {' '.join(claim.interpretation.split())}"
+
+
+def _rows(table: pd.DataFrame, claim: Claim, group: str, variable: str) -> pd.DataFrame:
+    """The crosstab rows of one group and variable; a claim naming neither is refused."""
+    rows = table[(table["group"] == group) & (table["variable"] == variable)]
+    if rows.empty:
+        raise InputError(
+            f"claim {claim.id!r} needs group {group!r} of {variable!r}, not in the crosstabs",
+            column="variable",
+            hint="Check the claim's group and variable against the codebook.",
+        )
+    return rows
+
+
+def _proportion(table: pd.DataFrame, claim: Claim) -> tuple[int, int]:
+    """Respondents in the claim's group choosing one of its codes, and those answering."""
+    rows = _rows(table, claim, claim.group, claim.variable)
+    codes = [code_text(c) for c in claim.codes]
+    unknown = sorted(set(codes) - set(rows["code"]))
+    if unknown:
+        raise InputError(
+            f"claim {claim.id!r} counts {', '.join(unknown)}, not codes of {claim.variable!r}",
+            column="code",
+            hint="Use the codebook's codes in config/published_claims.yaml.",
+        )
+    return int(rows.loc[rows["code"].isin(codes), "n"].sum()), int(rows["base"].iloc[0])
+
+
+def _group_size(table: pd.DataFrame, claim: Claim) -> int:
+    """Respondents in the claim's group; ``all`` counts those who gave their recruiter status."""
+    rows = _rows(table, claim, "all", "recruiter")
+    if claim.group == "all":
+        return int(rows["base"].iloc[0])
+    return int(rows.loc[rows["code"] == _GROUP_CODES[claim.group], "n"].sum())
+
+
+Observation = tuple[Fraction | None, float, int | None, int | None]
+
+
+def _observe_proportion(table: pd.DataFrame, claim: Claim) -> Observation:
+    """Exact share, percent, numerator and base of a proportion claim."""
+    numerator, denominator = _proportion(table, claim)
+    share = Fraction(numerator, denominator) if denominator else None
+    percent = 100 * float(share) if share is not None else float("nan")
+    return share, percent, numerator, denominator
+
+
+def _observe_count(table: pd.DataFrame, claim: Claim) -> Observation:
+    """A group size, as value, observation and numerator."""
+    size = _group_size(table, claim)
+    return Fraction(size), float(size), size, None
+
+
+def _observe_ratio(claim: Claim, shares: dict[str, Fraction | None]) -> Observation:
+    """The ratio of two proportion claims' exact shares; None when a share is 0 or missing."""
+    for part in (claim.numerator, claim.denominator):
+        if part not in shares:
+            raise InputError(
+                f"ratio claim {claim.id!r} refers to {part!r}, which is not a proportion claim",
+                column="numerator" if part == claim.numerator else "denominator",
+                hint="Name two proportion claims in config/published_claims.yaml.",
+            )
+    top, bottom = shares[claim.numerator], shares[claim.denominator]
+    ratio = top / bottom if top is not None and bottom else None
+    return ratio, float(ratio) if ratio is not None else float("nan"), None, None
+
+
+def check(claims: Claims, table: pd.DataFrame, wave: str) -> pd.DataFrame:
+    """Each published claim computed from the crosstabs of ``wave``, in the claims file's order.
+
+    Proportions are the group's counts over its base (observed in percent); counts are group
+    sizes (``all``: the base of the ``recruiter`` item, i.e. respondents who gave their status);
+    ratios divide the exact shares of two proportion claims and carry no counts. A proportion
+    with base 0, or a ratio over a zero share, is NaN and fails.
+    """
+    table = table[table["wave"].astype(str) == str(wave)]
+    if table.empty:
+        raise InputError(
+            f"the crosstabs have no rows for wave {wave!r}",
+            column="wave",
+            hint="Check the claims wave in config/config.yaml against the waves sheet.",
+        )
+    table = table.assign(code=table["code"].astype(str))
+    shares = {
+        c.id: _observe_proportion(table, c)[0] for c in claims.claims if c.kind == "proportion"
+    }
+    rows = []
+    for claim in claims.claims:
+        if claim.kind == "proportion":
+            value, observed, numerator, denominator = _observe_proportion(table, claim)
+        elif claim.kind == "count":
+            value, observed, numerator, denominator = _observe_count(table, claim)
+        else:
+            value, observed, numerator, denominator = _observe_ratio(claim, shares)
+        rows.append(
+            {
+                "id": claim.id,
+                "claim": claim.text,
+                "published": published_text(claim),
+                "observed": round(observed, 6),
+                "numerator": numerator,
+                "denominator": denominator,
+                "rule": rule_text(claim),
+                "pass": value is not None and attains(value, claim.published, claim.rounding),
+            }
+        )
+    return pd.DataFrame(rows, columns=CHECK_COLUMNS).astype(
+        {"numerator": "Int64", "denominator": "Int64", "pass": bool}
+    )
+
+
+def strict_failures(result: pd.DataFrame) -> list[str]:
+    """One message per claim the data do not reproduce, for a strict run to raise."""
+    failing = result[~result["pass"].astype(bool)]
+    return [
+        f"claim {row.id!r}: published {row.published}, observed {row.observed:g}"
+        + (f" ({row.numerator}/{row.denominator})" if pd.notna(row.denominator) else "")
+        for row in failing.itertuples(index=False)
+    ]

@@ -1,0 +1,181 @@
+"""Quality control: exclusions in a fixed order, personal data dropped, typed analysis data.
+
+Every raw row ends up either in the clean data or in the exclusions table with its rule and
+reason, so ``analysed + excluded == raw`` always holds and the flow table shows each step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from invitesurvey.codebook import Codebook, derive, typed
+
+RULES = ("preview_or_test", "incomplete", "duplicate", "speeder")
+EXCLUSION_COLUMNS = ["respondent_id", "source_row", "rule", "detail"]
+FLOW_COLUMNS = ["step", "rule", "rows_in", "excluded", "rows_out"]
+
+
+@dataclass(frozen=True)
+class QC:
+    """Thresholds from ``qc:`` in config/config.yaml."""
+
+    exclude_before_fieldwork: bool = True
+    min_progress: float = 100.0
+    duplicate_keys: tuple[str, ...] = ("email",)
+    speeder_fraction: float = 1 / 3
+    min_duration_s: float = 0.0
+
+    @classmethod
+    def from_config(cls, qc: dict) -> QC:
+        return cls(**{**qc, "duplicate_keys": tuple(qc.get("duplicate_keys", ("email",)))})
+
+
+@dataclass(frozen=True)
+class Cleaned:
+    data: pd.DataFrame
+    exclusions: pd.DataFrame
+    flow: pd.DataFrame
+
+
+def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
+    """Fill in the paradata a format does not export, from what it does.
+
+    Without a progress column, progress is the position of the last answered closed question
+    (questionnaire order) as a percentage: a break-off leaves every later question blank,
+    while item non-response leaves later answers in place. Without a finished flag, a
+    response is finished at 100% progress. Without a status, every row is a response.
+    """
+    out = frame.copy()
+    if "respondent_id" not in out:
+        out["respondent_id"] = "row" + out["source_row"].astype("string")
+    out["respondent_id"] = out["respondent_id"].astype("string")
+    if "duration_s" not in out:
+        if {"start_time", "end_time"} <= set(out):
+            seconds = (out["end_time"] - out["start_time"]).dt.total_seconds()
+            out["duration_s"] = seconds.astype("Float64")
+        else:
+            out["duration_s"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    if "progress" not in out:
+        items = [v.name for v in book.items if v.name in out and out[v.name].notna().any()]
+        answered = out[items].notna().to_numpy()
+        last = np.where(
+            answered.any(axis=1), answered.shape[1] - np.argmax(answered[:, ::-1], 1), 0
+        )
+        out["progress"] = pd.array(100 * last / max(len(items), 1), dtype="Float64")
+    if "finished" not in out:
+        out["finished"] = (out["progress"] >= 100).astype("boolean")
+    if "status" not in out:
+        out["status"] = pd.Series("response", index=out.index, dtype="string")
+    if "start_time" not in out:
+        out["start_time"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    return out
+
+
+def _preview_or_test(frame: pd.DataFrame, qc: QC, fieldwork_start: pd.Timestamp) -> pd.Series:
+    status = frame["status"].fillna("response")
+    detail = ("status " + status).where(status.ne("response") & status.ne("imported"))
+    if qc.exclude_before_fieldwork:
+        early = frame["start_time"].lt(fieldwork_start).fillna(False)
+        started = frame["start_time"].dt.strftime("%Y-%m-%d %H:%M")
+        note = "started " + started + f" before fieldwork start {fieldwork_start:%Y-%m-%d}"
+        detail = detail.fillna(note.where(early))
+    return detail
+
+
+def _incomplete(frame: pd.DataFrame, qc: QC) -> pd.Series:
+    progress = frame["progress"].astype("Float64")
+    unfinished = frame["finished"].eq(False).fillna(False) | progress.lt(qc.min_progress).fillna(
+        False
+    )
+    note = "progress " + progress.round(0).astype("Int64").astype("string") + "%"
+    return note.where(unfinished)
+
+
+def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
+    """Later submissions by the same person; the first (by start time, then file order) stays.
+
+    Incomplete rows were excluded earlier, so the one kept is the first complete submission.
+    The detail names the kept respondent id, never the key, which is personal data.
+    """
+    keys = [k for k in qc.duplicate_keys if k in frame]
+    detail = pd.Series(pd.NA, index=frame.index, dtype="string")
+    if not keys:
+        return detail
+    key = frame[keys].astype("string").apply(lambda s: s.str.strip().str.casefold())
+    known = key.notna().all(axis=1)
+    ordered = frame.loc[known].sort_values(["start_time", "source_row"], kind="stable")
+    key = key.loc[ordered.index]
+    repeat = key.duplicated(keep="first")
+    first_id = (
+        ordered["respondent_id"].groupby([key[k] for k in keys], dropna=True).transform("first")
+    )
+    detail.loc[repeat[repeat].index] = (
+        "same " + "+".join(keys) + " as respondent " + first_id[repeat]
+    )
+    return detail
+
+
+def _speeder(frame: pd.DataFrame, qc: QC) -> pd.Series:
+    duration = frame["duration_s"].astype("Float64")
+    median = float(duration.median()) if duration.notna().any() else float("nan")
+    threshold = max(qc.speeder_fraction * median, qc.min_duration_s)
+    fast = duration.lt(threshold).fillna(False)
+    note = (
+        "duration "
+        + duration.round(0).astype("Int64").astype("string")
+        + f" s < {threshold:.0f} s ({qc.speeder_fraction:g} x median {median:.0f} s)"
+    )
+    return note.where(fast)
+
+
+def exclude(
+    frame: pd.DataFrame, qc: QC, fieldwork_start: pd.Timestamp
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Apply the rules in ``RULES`` order; return kept rows, exclusions and the flow table.
+
+    Each rule sees only the rows that survived the earlier ones, so the speeder threshold is
+    a median over real, complete, first submissions.
+    """
+    steps = {
+        "preview_or_test": lambda f: _preview_or_test(f, qc, fieldwork_start),
+        "incomplete": lambda f: _incomplete(f, qc),
+        "duplicate": lambda f: _duplicate(f, qc),
+        "speeder": lambda f: _speeder(f, qc),
+    }
+    kept = frame
+    excluded, flow = [], [("0", "raw", len(frame), 0, len(frame))]
+    for number, rule in enumerate(RULES, start=1):
+        detail = steps[rule](kept)
+        hit = detail.notna()
+        out = kept.loc[hit, ["respondent_id", "source_row"]].assign(rule=rule, detail=detail[hit])
+        excluded.append(out)
+        flow.append((str(number), rule, len(kept), int(hit.sum()), len(kept) - int(hit.sum())))
+        kept = kept.loc[~hit]
+    flow.append((str(len(RULES) + 1), "analysed", len(kept), 0, len(kept)))
+    exclusions = pd.concat(excluded, ignore_index=True).sort_values("source_row", kind="stable")
+    return (
+        kept,
+        exclusions[EXCLUSION_COLUMNS].reset_index(drop=True),
+        pd.DataFrame(flow, columns=FLOW_COLUMNS),
+    )
+
+
+def clean(
+    harmonised: pd.DataFrame,
+    book: Codebook,
+    qc: QC,
+    *,
+    wave: str,
+    fieldwork_start: str | pd.Timestamp,
+) -> Cleaned:
+    """From a harmonised export to analysis data: QC, no personal data, derived, typed."""
+    frame = complete_paradata(harmonised, book)
+    kept, exclusions, flow = exclude(frame, qc, pd.Timestamp(fieldwork_start))
+    items = [v.name for v in book.items]
+    data = kept[["respondent_id", "start_time", "duration_s", *items]].copy()
+    data.insert(0, "wave", pd.Series(wave, index=data.index, dtype="string"))
+    data = typed(derive(data, book), book).reset_index(drop=True)
+    return Cleaned(data=data, exclusions=exclusions, flow=flow)

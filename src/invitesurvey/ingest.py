@@ -1,0 +1,39 @@
+"""One wave from its raw export to clean data: read, harmonise, clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invitesurvey.clean import QC, Cleaned, clean
+from invitesurvey.codebook import Codebook
+from invitesurvey.formats import read_export
+from invitesurvey.harmonise import harmonise, load_mapping
+
+
+def ingest_wave(
+    raw: str | Path,
+    fmt: str,
+    book: Codebook,
+    *,
+    mapping: str | Path | None,
+    wave: str,
+    qc: QC,
+    fieldwork_start: str,
+    encoding: str | None = None,
+    sheet: str | None = None,
+) -> Cleaned:
+    """Read ``raw`` as ``fmt``, map it through the codebook and apply quality control."""
+    export = read_export(raw, fmt, encoding=encoding, sheet=sheet)
+    harmonised = harmonise(
+        export.frame, export.alternates, book, load_mapping(mapping, book), file=raw
+    )
+    return clean(harmonised, book, qc, wave=wave, fieldwork_start=fieldwork_start)
+
+
+def summary(cleaned: Cleaned) -> str:
+    """The flow table as log lines: counts only, never personal data."""
+    lines = [
+        f"{row.rule:>16}: {row.rows_in} in, {row.excluded} excluded, {row.rows_out} out"
+        for row in cleaned.flow.itertuples()
+    ]
+    return "cleaning flow\n" + "\n".join(lines)

@@ -1,0 +1,74 @@
+"""Deterministic, atomic reading and writing of the files that pass between rules."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pandas as pd
+
+FLOAT_FORMAT = "%.6f"
+
+
+@contextmanager
+def atomic_path(path: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
+
+    A failing job therefore never leaves a half-written output behind, and an earlier good
+    file stays where it was until a complete replacement exists.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        yield Path(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def write_table(frame: pd.DataFrame, path: str | Path) -> None:
+    """CSV for auditing: no index, ``\\n`` line ends, floats at six decimals."""
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a CSV written by :func:`write_table`, codes kept as text."""
+    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"code": "string"})
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Typed respondent-level data between rules."""
+    with atomic_path(path) as tmp:
+        frame.to_parquet(tmp, index=False, engine="pyarrow", compression="zstd")
+
+
+def read_parquet(path: str | Path) -> pd.DataFrame:
+    return pd.read_parquet(path, engine="pyarrow")
+
+
+def read_waves(paths: Iterable[str | Path]) -> pd.DataFrame:
+    """Stack the cleaned waves; the ``wave`` column keeps them apart."""
+    frames = [read_parquet(p) for p in paths]
+    pooled = pd.concat(frames, ignore_index=True)
+    for column, dtype in frames[0].dtypes.items():
+        if isinstance(dtype, pd.CategoricalDtype):
+            pooled[column] = pooled[column].astype(dtype)
+    return pooled
+
+
+def write_json(data: object, path: str | Path) -> None:
+    """Sorted keys, two-space indent and a final newline, so reruns give the same bytes."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_json(path: str | Path) -> object:
+    return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,0 +1,32 @@
+rule figures:
+    """Every figure, drawn from the aggregate tables in one job (seaborn is imported once)."""
+    input:
+        crosstabs=rules.tables.output.crosstabs,
+        changes=rules.tables.output.changes,
+        claims_file=config["claims_file"],
+        coefficients=expand(rules.model.output.coefficients, model=MODELS[0]),
+        flows=expand(rules.ingest.output.flow, wave=WAVES),
+        codebook=config["codebook"],
+        lib=lib("figures", "theme", "claims"),
+    output:
+        report(
+            expand(
+                f"{OUT}/figures/{{figure}}.{{ext}}",
+                figure=FIGURES,
+                ext=config["figures"]["formats"],
+            ),
+            caption="../report/figures.rst",
+            category="5. Figures",
+        ),
+    params:
+        figures=FIGURES,
+        formats=config["figures"]["formats"],
+        dpi=config["figures"]["dpi"],
+        palette=config["figures"]["palette"],
+        wave=config["claims"]["wave"],
+        waves=WAVES,
+        outdir=f"{OUT}/figures",
+    log:
+        f"{LOGS}/figures.log",
+    script:
+        "../scripts/figures.py"
