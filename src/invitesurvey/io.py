@@ -25,6 +25,8 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
+    # mkstemp creates 0600 files; outputs are for every reader of the checkout.
+    os.chmod(tmp, 0o644)
     try:
         yield Path(tmp)
         os.replace(tmp, path)

@@ -2,7 +2,6 @@ rule figures:
     """Every figure, drawn from the aggregate tables in one job (seaborn is imported once)."""
     input:
         crosstabs=rules.tables.output.crosstabs,
-        changes=rules.tables.output.changes,
         claims_file=config["claims_file"],
         coefficients=expand(rules.model.output.coefficients, model=MODELS[0]),
         flows=expand(rules.ingest.output.flow, wave=WAVES),
@@ -24,6 +23,7 @@ rule figures:
         dpi=config["figures"]["dpi"],
         palette=config["figures"]["palette"],
         wave=config["claims"]["wave"],
+        level=config["intervals"]["level"],
         waves=WAVES,
         outdir=f"{OUT}/figures",
     log:

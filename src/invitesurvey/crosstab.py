@@ -1,0 +1,403 @@
+"""Answer shares by recruiter status: cross-tabulations, differences, tests and wave changes.
+
+Every function takes the pooled clean frame or the cross-tabulation built from it and returns
+a new frame with the columns fixed in ``docs/architecture.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+from invitesurvey.codebook import Codebook, Variable, code_text
+from invitesurvey.errors import InputError
+
+GROUP_VARIABLE = "recruiter"
+GROUPS = ("recruiters", "non_recruiters", "all")
+POOLED = "all"
+MIN_EXPECTED = 5
+# Relative tolerance for "as or less probable than the observed table", as in R's fisher.test:
+# tables equal in probability must not drop out through rounding of the log-probabilities.
+LOG_TOLERANCE = 1e-7
+
+TABLE_COLUMNS = [
+    "wave", "group", "variable", "code", "label",
+    "n", "base", "prop", "ci_low", "ci_high", "low_base",
+]  # fmt: skip
+DIFFERENCE_COLUMNS = [
+    "wave", "variable", "code", "label",
+    "prop_recruiters", "prop_non_recruiters", "diff", "ci_low", "ci_high",
+]  # fmt: skip
+TEST_COLUMNS = ["wave", "variable", "test", "statistic", "dof", "p_value", "p_holm", "min_expected"]
+CHANGE_COLUMNS = [
+    "group", "variable", "code", "label", "wave_from", "wave_to",
+    "prop_from", "prop_to", "diff", "ci_low", "ci_high", "p_value",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Answer counts of one item: ``counts[wave, status, code]``.
+
+    Waves are the sorted wave ids then the pool (``all``); status is recruiter, non-recruiter,
+    recruiter status missing; codes are in codebook order, then item non-response last.
+    """
+
+    variable: Variable
+    waves: tuple[str, ...]
+    counts: np.ndarray
+
+
+def wave_ids(data: pd.DataFrame) -> list[str]:
+    """The wave ids of the frame, sorted as text, then ``all`` for the pool."""
+    if "wave" not in data:
+        raise InputError(
+            "the clean data have no 'wave' column",
+            column="wave",
+            hint="Pool the waves with a 'wave' column holding each wave id.",
+        )
+    waves = data["wave"].astype("string")
+    if waves.isna().any():
+        raise InputError(
+            "a respondent has no wave id", column="wave", hint="Give every row its wave id."
+        )
+    ids = sorted(waves.unique())
+    if POOLED in ids:
+        raise InputError(
+            f"a wave is called {POOLED!r}, the name of the pool over waves",
+            column="wave",
+            hint="Rename that wave in config/waves.tsv.",
+        )
+    return [*ids, POOLED]
+
+
+def code_indices(series: pd.Series, variable: Variable) -> np.ndarray:
+    """Each answer's position in the codebook's codes; -1 for item non-response."""
+    texts = [code_text(c) for c in variable.code_values]
+    if variable.type == "boolean":
+        try:
+            values = series.astype("boolean")
+        except (TypeError, ValueError) as error:
+            raise InputError(
+                f"{variable.name!r} is not boolean: {error}",
+                column=variable.name,
+                hint="Re-run the cleaning step, which types every item.",
+            ) from error
+        chosen = np.where(
+            values.fillna(False).to_numpy(dtype=bool), texts.index("true"), texts.index("false")
+        )
+        return np.where(values.isna().to_numpy(), -1, chosen)
+    answers = series.astype("category")
+    unknown = answers.cat.remove_unused_categories().cat.categories.difference(texts)
+    if len(unknown):
+        raise InputError(
+            f"answers {', '.join(sorted(map(str, unknown)))} are not codes of {variable.name!r}",
+            column=variable.name,
+            hint=f"Use the codebook's codes ({', '.join(texts)}) or add them to the codebook.",
+        )
+    return answers.cat.set_categories(texts).cat.codes.to_numpy(dtype=np.int64)
+
+
+def item_counts(data: pd.DataFrame, book: Codebook) -> list[Counts]:
+    """Counts of every analysed item by wave (and pooled) and recruiter status."""
+    waves = wave_ids(data)
+    for var in book.analysed:
+        if var.name not in data:
+            raise InputError(
+                f"the clean data have no column {var.name!r}",
+                column=var.name,
+                hint="Re-run the cleaning step with the current codebook.",
+            )
+    wave_index = pd.Categorical(data["wave"].astype("string"), categories=waves[:-1]).codes
+    answer = code_indices(data[GROUP_VARIABLE], book[GROUP_VARIABLE])
+    status = np.select(
+        [answer < 0, answer == book[GROUP_VARIABLE].code_values.index(True)], [2, 0], 1
+    )
+    result = []
+    for var in book.analysed:
+        codes = code_indices(data[var.name], var)
+        width = len(var.codes) + 1
+        codes = np.where(codes < 0, width - 1, codes)
+        flat = (wave_index.astype(np.int64) * 3 + status) * width + codes
+        by_wave = np.bincount(flat, minlength=(len(waves) - 1) * 3 * width).reshape(
+            len(waves) - 1, 3, width
+        )
+        pooled = by_wave.sum(axis=0, keepdims=True)
+        result.append(Counts(var, tuple(waves), np.concatenate([by_wave, pooled])))
+    return result
+
+
+def wilson(n: np.ndarray, base: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of ``n / base``; NaN where the base is 0."""
+    n = np.asarray(n, dtype=float)
+    base = np.asarray(base, dtype=float)
+    z = special.ndtri(0.5 + level / 2)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = n / base
+        centre = (prop + z**2 / (2 * base)) / (1 + z**2 / base)
+        half = z / (1 + z**2 / base) * np.sqrt(prop * (1 - prop) / base + z**2 / (4 * base**2))
+    # At 0 and 1 the bounds are exactly 0 and 1; rounding must not put the share outside.
+    low = np.where(n == 0, 0.0, np.clip(centre - half, 0, 1))
+    high = np.where(n == base, 1.0, np.clip(centre + half, 0, 1))
+    return np.where(base > 0, low, np.nan), np.where(base > 0, high, np.nan)
+
+
+def newcombe(
+    n1: np.ndarray, base1: np.ndarray, n2: np.ndarray, base2: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Difference ``n1/base1 - n2/base2`` with Newcombe's hybrid score interval (method 10)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p1 = np.asarray(n1, dtype=float) / np.asarray(base1, dtype=float)
+        p2 = np.asarray(n2, dtype=float) / np.asarray(base2, dtype=float)
+    low1, high1 = wilson(n1, base1, level)
+    low2, high2 = wilson(n2, base2, level)
+    diff = p1 - p2
+    low = diff - np.sqrt((p1 - low1) ** 2 + (high2 - p2) ** 2)
+    high = diff + np.sqrt((high1 - p1) ** 2 + (p2 - low2) ** 2)
+    return diff, low, high
+
+
+def _group_counts(item: Counts) -> tuple[tuple[str, ...], np.ndarray]:
+    """Counts by group: recruiters, non-recruiters, all (which includes unknown status)."""
+    rows = [item.counts[:, 0], item.counts[:, 1], item.counts.sum(axis=1)]
+    if item.variable.name == GROUP_VARIABLE:
+        return GROUPS[2:], rows[2][:, None]
+    return GROUPS, np.stack(rows, axis=1)
+
+
+def _item_table(item: Counts, level: float, min_base: int) -> pd.DataFrame:
+    """The rows of one item, with each code's codebook position for sorting."""
+    groups, counts = _group_counts(item)
+    answered = counts[..., :-1]
+    base = np.broadcast_to(answered.sum(axis=-1, keepdims=True), answered.shape)
+    shape = answered.shape
+    wave_at, group_at, code_at = np.indices(shape).reshape(3, -1)
+    codes = item.variable.code_values
+    n = answered.ravel()
+    base = base.ravel()
+    low, high = wilson(n, base, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prop = n / base.astype(float)
+    return pd.DataFrame(
+        {
+            "wave": np.asarray(item.waves)[wave_at],
+            "group": np.asarray(groups)[group_at],
+            "variable": item.variable.name,
+            "code": np.asarray([code_text(c) for c in codes])[code_at],
+            "label": np.asarray([item.variable.label_of(c) for c in codes])[code_at],
+            "n": n.astype(np.int64),
+            "base": base.astype(np.int64),
+            "prop": prop,
+            "ci_low": low,
+            "ci_high": high,
+            "low_base": base < min_base,
+            "code_rank": code_at,
+        }
+    )
+
+
+def by_group(data: pd.DataFrame, book: Codebook, *, level: float, min_base: int) -> pd.DataFrame:
+    """One row per wave x group x variable x code: n, base, prop and a Wilson interval.
+
+    The base counts respondents in the group who answered the item, so item non-response never
+    counts as a "no". Respondents whose recruiter status is missing count only in group ``all``;
+    the ``recruiter`` item itself appears only there. Rows run over waves (ids sorted as text,
+    then ``all``, the pool), groups (recruiters, non_recruiters, all), variables and codes in
+    codebook order; every code appears, with n = 0 where nobody chose it.
+    """
+    tables = [_item_table(item, level, min_base) for item in item_counts(data, book)]
+    table = pd.concat(tables, ignore_index=True)
+    ranks = {
+        "wave": {w: i for i, w in enumerate(wave_ids(data))},
+        "group": {g: i for i, g in enumerate(GROUPS)},
+        "variable": {v.name: i for i, v in enumerate(book.analysed)},
+    }
+    keys = [table["code_rank"], *(table[col].map(rank) for col, rank in reversed(ranks.items()))]
+    return table.iloc[np.lexsort(keys)].reset_index(drop=True)[TABLE_COLUMNS]
+
+
+def holm(p_values: Sequence[float]) -> np.ndarray:
+    """Holm's step-down adjustment; NaN p-values are left out of the family and stay NaN."""
+    p = np.asarray(p_values, dtype=float)
+    adjusted = np.full_like(p, np.nan)
+    present = np.flatnonzero(~np.isnan(p))
+    order = present[np.argsort(p[present], kind="stable")]
+    m = len(order)
+    steps = (m - np.arange(m)) * p[order]
+    adjusted[order] = np.minimum(np.maximum.accumulate(steps), 1.0)
+    return adjusted
+
+
+def freeman_halton_mc(table: np.ndarray, *, resamples: int, seed: int) -> float:
+    """Monte Carlo p-value of the Fisher-Freeman-Halton exact test of an r x c table.
+
+    Draws ``resamples`` tables with the observed margins under independence and counts those
+    as or less probable than the observed one; ``(extreme + 1) / (resamples + 1)`` never
+    reports an impossible p = 0. scipy's own Monte Carlo path mis-shapes tables whose total
+    exceeds the number of cells drawn, so the draw and the count are done here.
+    """
+    table = np.asarray(table, dtype=np.int64)
+    draws = stats.random_table(table.sum(axis=1), table.sum(axis=0)).rvs(
+        size=resamples, random_state=np.random.default_rng(seed)
+    )
+    # The table probability is a constant over the product of the cell factorials.
+    observed = -special.gammaln(table + 1).sum()
+    drawn = -special.gammaln(draws + 1).sum(axis=(1, 2))
+    extreme = np.count_nonzero(drawn <= observed + LOG_TOLERANCE)
+    return (extreme + 1) / (resamples + 1)
+
+
+def association(table: np.ndarray, *, resamples: int, seed: int) -> dict[str, object]:
+    """Test one recruiter-status x answer table (rows: status; columns: codes).
+
+    Codes nobody chose are dropped first. The Pearson statistic and its degrees of freedom are
+    reported for every testable table; the p-value comes from Fisher's exact test (2 x 2) or the
+    Monte Carlo Fisher-Freeman-Halton test (larger tables) when any expected count is under 5,
+    else from the uncorrected Pearson chi-square.
+    """
+    table = np.asarray(table, dtype=np.int64)
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        untestable = {"statistic": np.nan, "dof": np.nan, "p_value": np.nan, "min_expected": np.nan}
+        return {"test": "not_testable", **untestable}
+    chi2 = stats.chi2_contingency(table, correction=False)
+    min_expected = float(chi2.expected_freq.min())
+    test, p_value = "pearson_chi2", float(chi2.pvalue)
+    if min_expected < MIN_EXPECTED and table.shape == (2, 2):
+        test, p_value = "fisher_exact", float(stats.fisher_exact(table).pvalue)
+    elif min_expected < MIN_EXPECTED:
+        test = f"fisher_freeman_halton_mc({resamples}, seed={seed})"
+        p_value = freeman_halton_mc(table, resamples=resamples, seed=seed)
+    return {
+        "test": test,
+        "statistic": float(chi2.statistic),
+        "dof": int(chi2.dof),
+        "p_value": p_value,
+        "min_expected": min_expected,
+    }
+
+
+def association_tests(
+    data: pd.DataFrame, book: Codebook, *, resamples: int = 100_000, seed: int = 2014
+) -> pd.DataFrame:
+    """Association of each item with recruiter status, per wave and pooled (``all``).
+
+    Respondents whose recruiter status or answer is missing are left out. Where any expected
+    count is under 5 the p-value is exact (Fisher, 2 x 2) or a Monte Carlo Fisher-Freeman-Halton
+    p-value with ``resamples`` draws from a generator seeded with ``seed`` (the ``test`` column
+    names it); otherwise it is Pearson's chi-square without continuity correction, for 2 x 2
+    tables too. ``statistic`` and ``dof`` are Pearson's in every row. ``p_holm`` adjusts the
+    p-values of the items within each wave by Holm's method.
+    """
+    rows = []
+    for item in item_counts(data, book):
+        if item.variable.name == GROUP_VARIABLE:
+            continue
+        for wave, counts in zip(item.waves, item.counts, strict=True):
+            result = association(counts[:2, :-1], resamples=resamples, seed=seed)
+            rows.append({"wave": wave, "variable": item.variable.name, **result})
+    tests = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c != "p_holm"])
+    tests["dof"] = tests["dof"].astype("Int64")
+    tests["p_holm"] = tests.groupby("wave", sort=False)["p_value"].transform(holm)
+    keys = [tests["wave"].map({w: i for i, w in enumerate(wave_ids(data))}), tests.index]
+    return tests.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)[TEST_COLUMNS]
+
+
+def _as_text_waves(table: pd.DataFrame) -> pd.DataFrame:
+    """Wave ids as text, also when a CSV reader took them for numbers."""
+    return table.assign(wave=table["wave"].astype(str), code=table["code"].astype(str))
+
+
+def differences(table: pd.DataFrame, *, level: float) -> pd.DataFrame:
+    """Recruiters minus non-recruiters per wave, item and code, with Newcombe's interval.
+
+    Rows follow the order of ``table``; NaN where either group's base is 0.
+    """
+    table = _as_text_waves(table)
+    keys = ["wave", "variable", "code", "label"]
+    pairs = table.loc[table["group"] == "recruiters", [*keys, "n", "base"]].merge(
+        table.loc[table["group"] == "non_recruiters", [*keys, "n", "base"]],
+        on=keys,
+        suffixes=("_r", "_nr"),
+        validate="one_to_one",
+    )
+    diff, low, high = newcombe(
+        pairs["n_r"], pairs["base_r"], pairs["n_nr"], pairs["base_nr"], level
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return pairs[keys].assign(
+            prop_recruiters=pairs["n_r"] / pairs["base_r"],
+            prop_non_recruiters=pairs["n_nr"] / pairs["base_nr"],
+            diff=diff,
+            ci_low=low,
+            ci_high=high,
+        )[DIFFERENCE_COLUMNS]
+
+
+def two_proportion_p(
+    n1: np.ndarray, base1: np.ndarray, n2: np.ndarray, base2: np.ndarray
+) -> np.ndarray:
+    """Two-sided p-value of the pooled two-proportion z-test; 1 where both shares are 0 or 1."""
+    n1, base1, n2, base2 = (np.asarray(x, dtype=float) for x in (n1, base1, n2, base2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pooled = (n1 + n2) / (base1 + base2)
+        se = np.sqrt(pooled * (1 - pooled) * (1 / base1 + 1 / base2))
+        z = (n1 / base1 - n2 / base2) / se
+    p = 2 * special.ndtr(-np.abs(z))
+    return np.where((se == 0) & (base1 > 0) & (base2 > 0), 1.0, p)
+
+
+def changes(table: pd.DataFrame, *, level: float, wave_order: Sequence[str]) -> pd.DataFrame:
+    """Change between consecutive waves per group, item and code.
+
+    ``wave_order`` is the waves sheet's order. ``diff`` is the later share minus the earlier,
+    with Newcombe's interval and a pooled two-proportion z-test. Rows follow the groups' fixed
+    order, then the order of variables and codes in ``table``, then ``wave_order``; the frame
+    is empty when there is one wave.
+    """
+    table = _as_text_waves(table)
+    order = [str(w) for w in wave_order]
+    missing = sorted(set(order) - set(table["wave"]))
+    if missing:
+        raise InputError(
+            f"waves {', '.join(missing)} are not in the cross-tabulation",
+            column="wave",
+            hint="Rebuild the crosstabs from every wave listed in the waves sheet.",
+        )
+    keys = ["group", "variable", "code", "label"]
+    steps = [
+        table.loc[table["wave"] == a, [*keys, "n", "base"]]
+        .merge(
+            table.loc[table["wave"] == b, [*keys, "n", "base"]],
+            on=keys,
+            suffixes=("_from", "_to"),
+            validate="one_to_one",
+        )
+        .assign(wave_from=a, wave_to=b, step=i)
+        for i, (a, b) in enumerate(pairwise(order))
+    ]
+    if not steps:
+        return pd.DataFrame(columns=CHANGE_COLUMNS)
+    pairs = pd.concat(steps, ignore_index=True)
+    after = (pairs["n_to"], pairs["base_to"])
+    before = (pairs["n_from"], pairs["base_from"])
+    diff, low, high = newcombe(*after, *before, level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pairs = pairs.assign(
+            prop_from=pairs["n_from"] / pairs["base_from"],
+            prop_to=pairs["n_to"] / pairs["base_to"],
+            diff=diff,
+            ci_low=low,
+            ci_high=high,
+            p_value=two_proportion_p(*after, *before),
+        )
+    first_seen = table[["variable", "code"]].drop_duplicates().reset_index(drop=True)
+    rank = pairs.merge(first_seen.reset_index(names="rank"), on=["variable", "code"])["rank"]
+    group_rank = pairs["group"].map({g: i for i, g in enumerate(GROUPS)})
+    sorted_rows = np.lexsort([pairs["step"], rank, group_rank])
+    return pairs.iloc[sorted_rows].reset_index(drop=True)[CHANGE_COLUMNS]

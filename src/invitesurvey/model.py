@@ -1,0 +1,528 @@
+"""Logistic regression of a survey item, with separation detection and a Firth fallback.
+
+The design matrix is built here with pandas, not patsy or formulaic, so that imports stay light
+and term names stay stable: a constant ``Intercept``, then one treatment-coded dummy per
+non-reference level, named ``variable[T.code]`` (``recruiter[T.true]``, ``purpose[T.hire]``).
+Booleans are factors with the levels ``false`` and ``true`` (reference ``false`` unless the model
+names another); categorical levels follow the codebook. With several waves in the data a
+``wave`` factor is added last, the first wave of the sample sheet as its reference.
+
+statsmodels and firthmodels are imported inside the functions that use them: building a design
+must not pay for either.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from invitesurvey.codebook import code_text
+from invitesurvey.errors import InputError
+
+INTERCEPT = "Intercept"
+COV_TYPES = ("nonrobust", "HC1")
+ML = "maximum likelihood"
+FIRTH = "Firth penalised likelihood"
+MAX_ML_SE = 10.0
+_HINT = "Fix this model under models: in config/config.yaml."
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+@dataclass(frozen=True)
+class Term:
+    """One factor of the design: its reference code and the other codes that have columns."""
+
+    variable: str
+    reference: str
+    levels: tuple[str, ...]
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return tuple(f"{self.variable}[T.{level}]" for level in self.levels)
+
+
+@dataclass(frozen=True)
+class Design:
+    """What :func:`design` did: the outcome, the factors in design order, what it dropped."""
+
+    outcome: str
+    terms: tuple[Term, ...]
+    dropped_levels: tuple[str, ...]
+    rows_in_subset: int
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return (INTERCEPT, *(c for term in self.terms for c in term.columns))
+
+
+@dataclass(frozen=True)
+class ModelResult:
+    coefficients: pd.DataFrame
+    marginal_effects: pd.DataFrame
+    fit: dict
+
+
+def parse_formula(formula: str, name: str) -> tuple[str, list[str]]:
+    """``outcome ~ a + b`` -> (outcome, [a, b]); main effects of named columns only."""
+    sides = formula.split("~")
+    terms = [t.strip() for t in sides[-1].split("+")]
+    outcome = sides[0].strip()
+    if len(sides) != 2 or not all(_NAME.fullmatch(t) for t in [outcome, *terms]):
+        raise InputError(
+            f"model {name!r}: cannot read the formula {formula!r}",
+            hint="Write 'outcome ~ a + b + c' with column names only (main effects). " + _HINT,
+        )
+    if len(set(terms)) != len(terms) or outcome in terms:
+        raise InputError(f"model {name!r}: a variable appears twice in {formula!r}", hint=_HINT)
+    if "wave" in terms:
+        raise InputError(
+            f"model {name!r}: the formula names 'wave'",
+            hint="Leave it out: the wave term is added when the data hold several waves.",
+        )
+    return outcome, terms
+
+
+def _spec_value(spec: Mapping, key: str) -> object:
+    if key not in spec:
+        raise InputError(f"model {spec.get('name', '?')!r} has no {key!r}", hint=_HINT)
+    return spec[key]
+
+
+def _codes(series: pd.Series, name: str) -> tuple[pd.Series, list[str]]:
+    """A boolean or categorical column as code text, with its codes in codebook order."""
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        return series.astype("string"), [str(c) for c in series.cat.categories]
+    if pd.api.types.is_bool_dtype(series.dtype):
+        codes = series.map(code_text, na_action="ignore").astype("string")
+        return codes, ["false", "true"]
+    raise InputError(
+        f"variable {name!r} has dtype {series.dtype}, not boolean or categorical",
+        column=name,
+        hint="Models take the typed clean frame (codebook.typed) of boolean and coded items.",
+    )
+
+
+def _subset(data: pd.DataFrame, query: str | None, name: str) -> pd.DataFrame:
+    """Rows the query selects; a row where the query is missing is not selected."""
+    if not query:
+        return data
+    try:
+        mask = data.eval(query)
+    except Exception as error:
+        raise InputError(
+            f"model {name!r}: cannot evaluate subset {query!r}: {error}", hint=_HINT
+        ) from error
+    if not isinstance(mask, pd.Series) or not pd.api.types.is_bool_dtype(mask.dtype):
+        raise InputError(f"model {name!r}: subset {query!r} is not a condition", hint=_HINT)
+    return data[mask.fillna(False).astype(bool)]
+
+
+def _term(codes: pd.Series, variable: str, order: list[str], reference: str, name: str) -> Term:
+    """The factor of one variable over the complete cases; absent levels get no column."""
+    if reference not in order:
+        raise InputError(
+            f"model {name!r}: reference {reference!r} is not a code of {variable!r}",
+            column=variable,
+            hint=f"Use one of {', '.join(order)}. {_HINT}",
+        )
+    present = set(codes.unique())
+    if reference not in present:
+        raise InputError(
+            f"model {name!r}: no complete case has the reference {variable}={reference}",
+            column=variable,
+            hint=f"Choose a reference among {', '.join(sorted(present))}, or change the subset.",
+        )
+    return Term(variable, reference, tuple(c for c in order if c != reference and c in present))
+
+
+def _wave_codes(frame: pd.DataFrame, waves: Sequence[str]) -> tuple[pd.Series, list[str]]:
+    if "wave" not in frame:
+        raise InputError(
+            "the data have no 'wave' column",
+            column="wave",
+            hint="Pass the pooled clean frame (io.read_waves).",
+        )
+    codes = frame["wave"].astype("string")
+    order = [str(w) for w in waves]
+    unknown = sorted(set(codes.dropna()) - set(order))
+    if unknown or codes.isna().any():
+        raise InputError(
+            f"wave {(unknown or ['<missing>'])[0]!r} is not in the sample sheet",
+            column="wave",
+            hint="Add the wave to config/waves.tsv (invitesurvey addwave).",
+        )
+    return codes, order
+
+
+def _check_rank(matrix: np.ndarray, columns: Sequence[str], name: str) -> None:
+    """Refuse a design whose columns are linearly dependent, naming the first culprit."""
+    if np.linalg.matrix_rank(matrix) == matrix.shape[1]:
+        return
+    for j, column in enumerate(columns):
+        if np.linalg.matrix_rank(matrix[:, : j + 1]) <= j:
+            raise InputError(
+                f"model {name!r}: {column} is a linear combination of the columns before it "
+                "in the complete cases",
+                hint="Drop one of the terms involved, or widen the subset.",
+            )
+
+
+def _read_spec(data: pd.DataFrame, spec: Mapping) -> tuple[str, str, list[str], dict[str, str]]:
+    """Model name, outcome, terms and references, checked against the data's columns."""
+    name = str(_spec_value(spec, "name"))
+    outcome, variables = parse_formula(str(_spec_value(spec, "formula")), name)
+    references = {v: code_text(c) for v, c in (spec.get("reference") or {}).items()}
+    stray = sorted(set(references) - set(variables))
+    if stray:
+        raise InputError(
+            f"model {name!r}: reference given for {stray[0]!r}, not a term", hint=_HINT
+        )
+    missing = [v for v in [outcome, *variables] if v not in data]
+    if missing:
+        raise InputError(
+            f"model {name!r}: no column {missing[0]!r} in the data", column=missing[0], hint=_HINT
+        )
+    if not pd.api.types.is_bool_dtype(data[outcome].dtype):
+        raise InputError(
+            f"model {name!r}: the outcome {outcome!r} is not boolean",
+            column=outcome,
+            hint="Model a boolean item or derived variable.",
+        )
+    return name, outcome, variables, references
+
+
+def design(
+    data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str]
+) -> tuple[pd.Series, pd.DataFrame, Design]:
+    """Outcome (0/1), design matrix and a description, over the complete cases of the formula.
+
+    Rows are those the subset selects with every formula variable answered. Codes that no
+    complete case has lose their column and are listed in ``dropped_levels``. The wave factor
+    joins when the complete cases span several waves.
+    """
+    name, outcome, variables, references = _read_spec(data, spec)
+    chosen = _subset(data, spec.get("subset"), name)
+    complete = chosen.dropna(subset=[outcome, *variables])
+    if complete.empty:
+        raise InputError(
+            f"model {name!r}: no row answers every item of the formula",
+            hint="Widen the subset or drop terms.",
+        )
+
+    factors = [(v, *_codes(complete[v], v)) for v in variables]
+    wave_codes, wave_order = _wave_codes(complete, waves)
+    present_waves = [w for w in wave_order if w in set(wave_codes)]
+    if len(present_waves) > 1:
+        factors.append(("wave", wave_codes, wave_order))
+        references["wave"] = present_waves[0]
+    terms, dropped, columns = [], [], [np.ones(len(complete))]
+    for variable, codes, order in factors:
+        default = "false" if order == ["false", "true"] else order[0]
+        term = _term(codes, variable, order, references.get(variable, default), name)
+        terms.append(term)
+        dropped += [f"{variable}[T.{c}]" for c in order if c not in (term.reference, *term.levels)]
+        columns += [(codes == level).to_numpy(dtype=float) for level in term.levels]
+    info = Design(outcome, tuple(terms), tuple(dropped), len(chosen))
+    matrix = np.column_stack(columns)
+    _check_rank(matrix, info.columns, name)
+    y = complete[outcome].astype(float).rename(outcome)
+    return y, pd.DataFrame(matrix, index=complete.index, columns=list(info.columns)), info
+
+
+def detect_separation(y: pd.Series, X: pd.DataFrame) -> dict:
+    """Complete or quasi-complete separation, found by linear programming before any fit.
+
+    Konis (2007) as implemented by ``firthmodels.detect_separation``: a term whose LP
+    solution is non-zero has an infinite maximum-likelihood estimate, in the direction given.
+    """
+    from firthmodels import detect_separation as konis
+
+    found = konis(X.to_numpy(), y.to_numpy(), fit_intercept=False)
+    return {
+        "detected": bool(found.separation),
+        "method": "linear programming (Konis 2007), firthmodels.detect_separation",
+        "terms": [
+            {"term": term, "direction": "+inf" if d > 0 else "-inf"}
+            for term, d in zip(X.columns, found.directions, strict=True)
+            if d != 0
+        ],
+    }
+
+
+def _expit(eta: np.ndarray) -> np.ndarray:
+    from scipy.special import expit
+
+    return expit(eta)
+
+
+def _loglik(y: np.ndarray, X: np.ndarray, beta: np.ndarray) -> float:
+    eta = X @ beta
+    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+
+
+def fisher_information(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """X'WX with W = p(1-p): the expected information of the logit at ``beta``."""
+    p = _expit(X @ beta)
+    return X.T @ (X * (p * (1 - p))[:, None])
+
+
+def hc1_covariance(y: np.ndarray, X: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """White's sandwich with the n/(n-k) factor.
+
+    Written out because statsmodels' ``cov_type="HC1"`` on a Logit leaves the factor out
+    (it returns HC0 for models without their own HC attributes).
+    """
+    n, k = X.shape
+    bread = np.linalg.inv(fisher_information(X, beta))
+    scores = X * (y - _expit(X @ beta))[:, None]
+    return n / (n - k) * bread @ (scores.T @ scores) @ bread
+
+
+def _caught(record: list[warnings.WarningMessage]) -> list[str]:
+    return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in record))
+
+
+def _fit_ml(y: np.ndarray, X: np.ndarray) -> dict:
+    """Newton-Raphson maximum likelihood by statsmodels; its warnings are kept, not shown."""
+    from statsmodels.discrete.discrete_model import Logit
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        try:
+            result = Logit(y, X).fit(method="newton", maxiter=100, disp=False)
+        except np.linalg.LinAlgError as error:
+            # A singular Hessian on a full-rank design means fitted probabilities of 0 or 1.
+            warnings.warn(f"singular Hessian: {error}", RuntimeWarning, stacklevel=1)
+            result = None
+    k = X.shape[1]
+    return {
+        "params": np.full(k, np.nan) if result is None else np.asarray(result.params),
+        "cov": np.full((k, k), np.nan) if result is None else np.asarray(result.cov_params()),
+        "converged": result is not None and bool(result.mle_retvals["converged"]),
+        "iterations": 0 if result is None else int(result.mle_retvals["iterations"]),
+        "warnings": _caught(record),
+    }
+
+
+def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
+    """Firth's penalised logit; covariance the inverse Fisher information at its estimates.
+
+    That covariance is Heinze and Schemper's (2002); firthmodels' own ``bse_`` use the
+    penalised ("augmented") information instead. Intervals are profile penalised likelihood,
+    which, unlike Wald intervals, stay honest for a separated term.
+    """
+    from firthmodels import FirthLogisticRegression
+
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        model = FirthLogisticRegression(
+            fit_intercept=False, max_iter=200, gtol=1e-10, xtol=1e-10, backend="numpy"
+        ).fit(X, y)
+        bounds = model.conf_int(alpha=1 - level, method="pl", tol=1e-8, max_iter=100)
+    params = np.asarray(model.coef_, dtype=float)
+    return {
+        "params": params,
+        "cov": np.linalg.inv(fisher_information(X, params)),
+        "converged": bool(model.converged_),
+        "iterations": int(model.n_iter_),
+        "warnings": _caught(record),
+        "bounds": np.asarray(bounds, dtype=float),
+        "penalised_llf": float(model.loglik_),
+    }
+
+
+def _normal_quantile(level: float) -> float:
+    from scipy.special import ndtri
+
+    return float(ndtri((1 + level) / 2))
+
+
+def _two_sided_p(z: np.ndarray) -> np.ndarray:
+    from scipy.special import ndtr
+
+    return 2 * ndtr(-np.abs(z))
+
+
+def coefficient_table(
+    columns: Sequence[str], params: np.ndarray, cov: np.ndarray, bounds: np.ndarray, level: float
+) -> pd.DataFrame:
+    """Log-odds, Wald tests and odds ratios; ``bounds`` are log-odds intervals, else Wald."""
+    se = np.sqrt(np.diag(cov))
+    half = _normal_quantile(level) * se
+    low = np.where(np.isfinite(bounds[:, 0]), bounds[:, 0], params - half)
+    high = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], params + half)
+    return pd.DataFrame(
+        {
+            "term": list(columns),
+            "estimate": params,
+            "std_error": se,
+            "z": params / se,
+            "p_value": _two_sided_p(params / se),
+            "odds_ratio": np.exp(params),
+            "or_ci_low": np.exp(low),
+            "or_ci_high": np.exp(high),
+        }
+    )
+
+
+def marginal_effects(
+    X: pd.DataFrame, info: Design, params: np.ndarray, cov: np.ndarray, level: float
+) -> pd.DataFrame:
+    """Average discrete change in P(y) from each factor's reference to each level.
+
+    For level L of factor F: the mean over respondents of P(y | F = L) - P(y | F = reference),
+    their other answers as observed; standard errors by the delta method.
+    """
+    matrix = X.to_numpy()
+    rows = []
+    for term in info.terms:
+        factor = [X.columns.get_loc(c) for c in term.columns]
+        base = matrix.copy()
+        base[:, factor] = 0.0
+        p0 = _expit(base @ params)
+        for j, column in zip(factor, term.columns, strict=True):
+            shifted = base.copy()
+            shifted[:, j] = 1.0
+            p1 = _expit(shifted @ params)
+            gradient = (p1 * (1 - p1))[:, None] * shifted - (p0 * (1 - p0))[:, None] * base
+            g = gradient.mean(axis=0)
+            rows.append((column, float(np.mean(p1 - p0)), float(np.sqrt(g @ cov @ g))))
+    table = pd.DataFrame(rows, columns=["term", "ame", "std_error"])
+    half = _normal_quantile(level) * table["std_error"]
+    return table.assign(
+        z=table["ame"] / table["std_error"],
+        p_value=_two_sided_p((table["ame"] / table["std_error"]).to_numpy()),
+        ci_low=table["ame"] - half,
+        ci_high=table["ame"] + half,
+    )
+
+
+def _exploding(se: np.ndarray, columns: Sequence[str]) -> list[str]:
+    return [c for c, s in zip(columns, se, strict=True) if not np.isfinite(s) or s > MAX_ML_SE]
+
+
+def _estimate(
+    y: np.ndarray,
+    X: np.ndarray,
+    columns: Sequence[str],
+    separated: bool,
+    cov_type: str,
+    level: float,
+) -> tuple[str, dict, list[str]]:
+    """ML unless separation is found or ML misbehaves; then Firth, saying why."""
+    notes: list[str] = []
+    if separated:
+        notes.append(f"separation detected before fitting; estimated by {FIRTH}")
+    else:
+        ml = _fit_ml(y, X)
+        notes += ml["warnings"]
+        bad = _exploding(np.sqrt(np.abs(np.diag(ml["cov"]))), columns)
+        if ml["converged"] and not bad:
+            if cov_type == "HC1":
+                ml["cov"] = hc1_covariance(y, X, ml["params"])
+            return ML, ml, notes
+        why = f"standard errors above {MAX_ML_SE:g} for {', '.join(bad)}" if bad else "no fit"
+        notes.append(f"maximum likelihood gave {why}; refitted by {FIRTH}")
+    firth = _fit_firth(y, X, level)
+    notes += firth["warnings"]
+    if cov_type == "HC1":
+        notes.append("HC1 not applied on the Firth path: standard errors are model-based")
+    unbounded = [
+        c for c, b in zip(columns, firth["bounds"], strict=True) if not np.all(np.isfinite(b))
+    ]
+    if unbounded:
+        notes.append(f"profile interval not found for {', '.join(unbounded)}: Wald used")
+    return FIRTH, firth, notes
+
+
+def fit_statistics(y: np.ndarray, X: np.ndarray, params: np.ndarray) -> dict:
+    """n, events, log-likelihoods, McFadden's pseudo-R2, AIC and BIC at ``params``.
+
+    The log-likelihood is the unpenalised one, also for Firth estimates, so that the
+    statistics of the two methods compare; the null model is the intercept-only ML fit.
+    """
+    n, k, events = len(y), X.shape[1], int(y.sum())
+    llf = _loglik(y, X, params)
+    share = events / n
+    llnull = float(n * (share * np.log(share) + (1 - share) * np.log(1 - share)))
+    return {
+        "n": n,
+        "events": events,
+        "llf": llf,
+        "llnull": llnull,
+        "pseudo_r2": 1 - llf / llnull,
+        "aic": -2 * llf + 2 * k,
+        "bic": -2 * llf + k * float(np.log(n)),
+    }
+
+
+def _inference(firth: bool, cov_type: str) -> dict[str, str]:
+    """How each reported quantity was obtained, in words for fit.json."""
+    robust = cov_type == "HC1" and not firth
+    return {
+        "estimates": "penalised likelihood" if firth else "maximum likelihood",
+        "std_error": "HC1 sandwich" if robust else "inverse Fisher information",
+        "p_value": "Wald",
+        "intervals": "profile penalised likelihood" if firth else "Wald",
+        "marginal_effects": "average discrete change, delta-method Wald interval",
+    }
+
+
+def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float) -> ModelResult:
+    """Fit one configured model: coefficients, average marginal effects and a fit summary.
+
+    Maximum likelihood, unless separation is detected beforehand or maximum likelihood fails
+    to converge or gives a standard error above 10; then Firth's penalised likelihood. Every
+    warning raised while fitting lands in ``fit["warnings"]``.
+    """
+    cov_type = str(spec.get("cov_type", "nonrobust"))
+    if cov_type not in COV_TYPES:
+        raise InputError(
+            f"model {spec.get('name')!r}: cov_type {cov_type!r}",
+            hint=f"Use one of {', '.join(COV_TYPES)}. {_HINT}",
+        )
+    y_frame, X_frame, info = design(data, spec, waves=waves)
+    y, X, columns = y_frame.to_numpy(), X_frame.to_numpy(), list(X_frame.columns)
+    n, k, events = len(y), X.shape[1], int(y.sum())
+    if events in (0, n) or n <= k:
+        raise InputError(
+            f"model {spec['name']!r}: {n} complete cases with {events} events cannot "
+            f"estimate {k} parameters",
+            hint="Widen the subset or drop terms.",
+        )
+    separation = detect_separation(y_frame, X_frame)
+    method, est, notes = _estimate(y, X, columns, separation["detected"], cov_type, level)
+    params, cov = est["params"], est["cov"]
+    bounds = est.get("bounds", np.full((k, 2), np.nan))
+    empty = [t.variable for t in info.terms if not t.levels]
+    notes += [f"{v} has one level in the complete cases and drops out" for v in empty]
+    firth = method == FIRTH
+    summary = {
+        "name": spec["name"],
+        "formula": spec["formula"],
+        "subset": spec.get("subset"),
+        "references": {t.variable: t.reference for t in info.terms},
+        "terms": columns,
+        "method": method,
+        "inference": _inference(firth, cov_type),
+        "level": level,
+        "rows_in_subset": info.rows_in_subset,
+        "converged": est["converged"],
+        "iterations": est["iterations"],
+        **fit_statistics(y, X, params),
+        "penalised_llf": est.get("penalised_llf"),
+        "cov_type": "nonrobust" if firth else cov_type,
+        "separation": separation,
+        "dropped_levels": list(info.dropped_levels),
+        "warnings": notes,
+    }
+    return ModelResult(
+        coefficients=coefficient_table(columns, params, cov, bounds, level),
+        marginal_effects=marginal_effects(X_frame, info, params, cov, level),
+        fit=summary,
+    )

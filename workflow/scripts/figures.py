@@ -1,0 +1,27 @@
+from pathlib import Path
+
+from invitesurvey import claims, codebook, figures, io, theme
+from invitesurvey.log import to_log
+
+with to_log(snakemake.log[0]) as log:
+    params, inputs = snakemake.params, snakemake.input
+    crosstabs = io.read_table(inputs.crosstabs)
+    published = claims.load(inputs.claims_file)
+    book = codebook.load(inputs.codebook)
+    with theme.use(params.palette):
+        drawn = {
+            "headline": lambda: figures.headline(
+                crosstabs, published, book, params.wave, level=params.level
+            ),
+            "composition": lambda: figures.composition(crosstabs, book, params.wave),
+            "forest": lambda: figures.forest(io.read_table(inputs.coefficients[0])),
+            "flow": lambda: figures.flow(
+                {w: io.read_table(p) for w, p in zip(params.waves, inputs.flows, strict=True)}
+            ),
+            "trends": lambda: figures.trends(
+                crosstabs, published, book, level=params.level, wave_order=params.waves
+            ),
+        }
+        for name in params.figures:
+            theme.save(drawn[name](), Path(params.outdir) / name, params.formats, params.dpi)
+            log.info("drew %s", name)
