@@ -55,10 +55,10 @@ class Variable:
         return next(a.label for a in self.codes if a.code == code)
 
     def label_lookup(self) -> dict[str, Code]:
-        """Normalised label or alias -> code."""
+        """Normalised label, alias or the code itself -> code."""
         lookup: dict[str, Code] = {}
         for answer in self.codes:
-            for text in (answer.label, *answer.aliases):
+            for text in (code_text(answer.code), answer.label, *answer.aliases):
                 lookup[normalise(text)] = answer.code
         return lookup
 

@@ -17,28 +17,17 @@ import yaml
 
 from invitesurvey.codebook import Codebook, Variable, normalise
 from invitesurvey.errors import InputError
+from invitesurvey.formats import PARADATA
 
-PARADATA = (
-    "respondent_id",
-    "collector_id",
-    "start_time",
-    "end_time",
-    "duration_s",
-    "finished",
-    "progress",
-    "status",
-    "email",
-    "first_name",
-    "last_name",
-    "ip_address",
-)
-PERSONAL_PARADATA = ("email", "first_name", "last_name", "ip_address")
 
 # Columns survey tools add that carry nothing the analysis uses; dropped at ingest.
 TOOL_COLUMNS = frozenset(
     normalise(name)
     for name in (
         "Custom Data 1",
+        "ResponseSet",
+        "Name",
+        "ExternalDataReference",
         "RecordedDate",
         "Recorded Date",
         "ExternalReference",
@@ -114,7 +103,8 @@ def match_columns(
     mapping: Mapping,
 ) -> tuple[dict[str, str], list[str]]:
     """Map export columns to variables; return the mapping and the unmatched columns."""
-    by_wording = {normalise(w): v.name for v in book.variables for w in v.wordings()}
+    # A variable's own name counts as a wording: the plain `csv` format heads columns with it.
+    by_wording = {normalise(w): v.name for v in book.variables for w in (v.name, *v.wordings())}
     matched: dict[str, str] = {}
     unmatched: list[str] = []
     for column in columns:

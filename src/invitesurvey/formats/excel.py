@@ -1,0 +1,56 @@
+"""Excel workbooks (.xlsx): one header row of question wording and paradata names on the first
+sheet or a named one. Dates may be date cells or text; answers are kept as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from invitesurvey.codebook import Codebook
+from invitesurvey.formats._common import (
+    PARADATA,
+    Export,
+    answers,
+    assemble,
+    guess,
+    header_rows,
+    mismatch,
+    read_sheet_grid,
+    write_xlsx,
+)
+
+EXPECTED = "a workbook with one header row of question wording and paradata names"
+
+
+def read(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Export:
+    """Read one sheet; a survey tool's multi-row layout is refused with the format it looks like."""
+    grid = read_sheet_grid(path, sheet)
+    (header,) = header_rows(grid, 1)
+    if guess(grid) is not None:
+        raise mismatch(grid, "excel", EXPECTED)
+    return Export(path, assemble(grid, header, 1))
+
+
+def _cells(frame: pd.DataFrame, name: str) -> pd.Series:
+    """Paradata as typed cells: date cells for times, numbers, booleans, text."""
+    values = frame[name]
+    if name in ("start_time", "end_time"):
+        return pd.to_datetime(values).astype(object)
+    if name in ("duration_s", "progress"):
+        return values.astype("Float64").round().astype("Int64").astype(object)
+    return values.astype(object)
+
+
+def write(frame: pd.DataFrame, path: Path, book: Codebook, *, sheet: str = "Responses") -> None:
+    """Paradata under their standard names, then each question's labels under its wording."""
+    paradata = [name for name in PARADATA if name in frame]
+    items = answers(frame, book)
+    header = [*paradata, *(var.question for var, _ in items)]
+    body = pd.concat(
+        [*(_cells(frame, name) for name in paradata), *(text for _, text in items)],
+        axis=1,
+        ignore_index=True,
+    )
+    write_xlsx(path, [header], body, title=sheet)
