@@ -1,5 +1,5 @@
-# The LinkedIn invitations survey, from raw exports to the write-up. Run: snakemake --cores 2
-# (workflow/profiles/default supplies the defaults). Every stage lives in workflow/rules/.
+# The LinkedIn invitations survey, from raw exports to the write-up. Run: snakemake
+# (profiles/default supplies the defaults). Every stage lives in workflow/rules/.
 from snakemake.utils import min_version
 
 min_version("9.0")
