@@ -22,12 +22,12 @@ lint: $(VENV)/.test-installed
 $(VENV)/.run-installed: requirements/run.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/run.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/run.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.test-installed: requirements/test.lock $(VENV)/.run-installed
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements/test.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/test.lock
 	touch $@
 
 # The HTML check renders the write-up in Chromium; install it where this user can.
@@ -40,5 +40,5 @@ browser:
 # Regenerate the lock files from pyproject.toml (the one command for a dependency update).
 lock: $(VENV)/.run-installed
 	$(BIN)/python -m pip install --quiet "uv>=0.5"
-	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --generate-hashes --no-header -o requirements/run.lock
-	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --generate-hashes --no-header -o requirements/test.lock
+	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --no-header -o requirements/run.lock
+	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements/test.lock

@@ -21,7 +21,7 @@ include: "workflow/rules/audit.smk"
 
 
 rule all:
+    default_target: True
     input:
         final_outputs(),
         f"{OUT}/audit/manifest.tsv",
-    default_target: True

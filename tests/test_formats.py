@@ -125,7 +125,7 @@ def test_surveymonkey_layout_is_two_header_rows_and_us_dates(tmp_path, book, sim
     write_export(simulated.head(1), path, "surveymonkey", book)
     wording, sub, row = path.read_text().splitlines()[:3]
     assert wording.startswith('"Respondent ID","Collector ID","Start Date","End Date"')
-    assert sub.startswith(",,,,,,,,\"Response\"") and '"Open-Ended Response"' in sub
+    assert sub.startswith(',,,,,,,,"Response"') and '"Open-Ended Response"' in sub
     start = simulated["start_time"].iloc[0].strftime("%m/%d/%Y %I:%M:%S %p")
     assert f'"{start}"' in row
 

@@ -201,8 +201,12 @@ def _item_table(item: Counts, level: float, min_base: int) -> pd.DataFrame:
     )
 
 
-def by_group(data: pd.DataFrame, book: Codebook, *, level: float, min_base: int) -> pd.DataFrame:
+def by_group(
+    data: pd.DataFrame, book: Codebook, *, level: float, min_base: int, pooled: bool = True
+) -> pd.DataFrame:
     """One row per wave x group x variable x code: n, base, prop and a Wilson interval.
+
+    ``pooled=False`` leaves out the ``all`` (pooled) rows, for one wave's own tables.
 
     The base counts respondents in the group who answered the item, so item non-response never
     counts as a "no". Respondents whose recruiter status is missing count only in group ``all``;
@@ -218,7 +222,8 @@ def by_group(data: pd.DataFrame, book: Codebook, *, level: float, min_base: int)
         "variable": {v.name: i for i, v in enumerate(book.analysed)},
     }
     keys = [table["code_rank"], *(table[col].map(rank) for col, rank in reversed(ranks.items()))]
-    return table.iloc[np.lexsort(keys)].reset_index(drop=True)[TABLE_COLUMNS]
+    table = table.iloc[np.lexsort(keys)].reset_index(drop=True)[TABLE_COLUMNS]
+    return table if pooled else table.loc[table["wave"] != POOLED].reset_index(drop=True)
 
 
 def holm(p_values: Sequence[float]) -> np.ndarray:
@@ -283,9 +288,16 @@ def association(table: np.ndarray, *, resamples: int, seed: int) -> dict[str, ob
 
 
 def association_tests(
-    data: pd.DataFrame, book: Codebook, *, resamples: int = 100_000, seed: int = 2014
+    data: pd.DataFrame,
+    book: Codebook,
+    *,
+    resamples: int = 100_000,
+    seed: int = 2014,
+    pooled: bool = True,
 ) -> pd.DataFrame:
     """Association of each item with recruiter status, per wave and pooled (``all``).
+
+    ``pooled=False`` leaves out the pooled rows, for one wave's own tables.
 
     Respondents whose recruiter status or answer is missing are left out. Where any expected
     count is under 5 the p-value is exact (Fisher, 2 x 2) or a Monte Carlo Fisher-Freeman-Halton
@@ -299,6 +311,8 @@ def association_tests(
         if item.variable.name == GROUP_VARIABLE:
             continue
         for wave, counts in zip(item.waves, item.counts, strict=True):
+            if wave == POOLED and not pooled:
+                continue
             result = association(counts[:2, :-1], resamples=resamples, seed=seed)
             rows.append({"wave": wave, "variable": item.variable.name, **result})
     tests = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c != "p_holm"])

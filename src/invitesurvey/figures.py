@@ -20,7 +20,6 @@ from matplotlib.ticker import FixedLocator, NullLocator, PercentFormatter, StrMe
 from invitesurvey import theme
 from invitesurvey.claims import Claim, Claims
 from invitesurvey.codebook import Codebook, Variable, code_text
-from invitesurvey.crosstab import wilson
 from invitesurvey.errors import InputError
 
 CROSSTABS = "results/tables/crosstabs.csv"
@@ -51,7 +50,7 @@ def _require(frame: pd.DataFrame, columns: list[str], file: str) -> None:
         )
 
 
-def _derived_for(book: Codebook, variable: str, codes: tuple[str, ...]) -> Variable | None:
+def derived_for(book: Codebook, variable: str, codes: tuple[str, ...]) -> Variable | None:
     """The derived variable whose "yes" is exactly these answers to ``variable``, if any."""
     for var in book.derived:
         if var.source == variable and {code_text(c) for c in var.true_codes} == set(codes):
@@ -61,7 +60,7 @@ def _derived_for(book: Codebook, variable: str, codes: tuple[str, ...]) -> Varia
 
 def _label(book: Codebook, variable: str, codes: tuple[str, ...]) -> str:
     """Codebook wording of a behaviour: a derived or yes/no item's title, else title: answers."""
-    derived = _derived_for(book, variable, codes)
+    derived = derived_for(book, variable, codes)
     if derived is not None:
         return derived.title
     var = book[variable]
@@ -116,6 +115,9 @@ def _summed(rows: pd.DataFrame, behaviour: Behaviour, level: float) -> pd.DataFr
             column="base",
             hint="Every code of an item needs a row per wave and group, all with one base.",
         )
+    # Imported here: crosstab brings scipy.stats, which only this rare path needs.
+    from invitesurvey.crosstab import wilson
+
     out = cells[["wave", "group", "n", "base"]].copy()
     out["prop"] = out["n"] / out["base"]
     out["ci_low"], out["ci_high"] = wilson(out["n"], out["base"], level)
@@ -125,7 +127,7 @@ def _summed(rows: pd.DataFrame, behaviour: Behaviour, level: float) -> pd.DataFr
 def _shares_of(
     crosstabs: pd.DataFrame, book: Codebook, behaviour: Behaviour, level: float
 ) -> pd.DataFrame:
-    derived = _derived_for(book, behaviour.variable, behaviour.codes)
+    derived = derived_for(book, behaviour.variable, behaviour.codes)
     # A single row of the table holds the behaviour when it is one answer or a derived
     # variable: its interval is then the table's own, so figures and tables agree.
     if derived is not None and (crosstabs["variable"] == derived.name).any():

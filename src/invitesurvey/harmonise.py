@@ -19,7 +19,6 @@ from invitesurvey.codebook import Codebook, Variable, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA
 
-
 # Columns survey tools add that carry nothing the analysis uses; dropped at ingest.
 TOOL_COLUMNS = frozenset(
     normalise(name)

@@ -27,7 +27,7 @@ GROUP_LABELS = {"recruiters": "Recruiters", "non_recruiters": "Non-recruiters", 
 _HASHSALT = "invitesurvey"
 # Matplotlib would write its version (SVG Creator, PNG Software) and the SVG a date: a library
 # upgrade or a new day would then change the bytes of an unchanged figure.
-_METADATA = {
+METADATA = {
     "png": {"Software": "invitesurvey"},
     "svg": {"Creator": "invitesurvey", "Date": None},
 }
@@ -97,17 +97,17 @@ def save(fig: Figure, stem: str | Path, formats: Sequence[str], dpi: int) -> lis
     The same figure gives the same bytes on every rerun: no dates, fixed metadata and a fixed
     SVG hash salt.
     """
-    unknown = sorted(set(formats) - set(_METADATA))
+    unknown = sorted(set(formats) - set(METADATA))
     if unknown:
         raise InputError(
             f"cannot save figures as {', '.join(unknown)}",
-            hint=f"Set figures.formats in config/config.yaml to any of {', '.join(_METADATA)}.",
+            hint=f"Set figures.formats in config/config.yaml to any of {', '.join(METADATA)}.",
         )
     paths = []
     with mpl.rc_context({"svg.hashsalt": _HASHSALT, "savefig.bbox": "tight"}):
         for fmt in formats:
             path = Path(f"{stem}.{fmt}")
             with atomic_path(path) as tmp:
-                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=_METADATA[fmt])
+                fig.savefig(tmp, format=fmt, dpi=dpi, metadata=METADATA[fmt])
             paths.append(path)
     return paths

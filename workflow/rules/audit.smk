@@ -4,13 +4,13 @@ rule manifest:
         outputs=final_outputs(),
         lib=lib("manifest"),
     output:
-        report(
-            f"{OUT}/audit/manifest.tsv", caption="../report/manifest.rst", category="7. Audit"
-        ),
+        report(f"{OUT}/audit/manifest.tsv", caption="../report/manifest.rst", category="7. Audit"),
+    log:
+        f"{LOGS}/manifest.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         code_version=code_version(),
         metadata=".snakemake/metadata",
-    log:
-        f"{LOGS}/manifest.log",
     script:
         "../scripts/manifest.py"

@@ -1,5 +1,6 @@
 # The waves sheet, validated config and the helpers every rule file shares.
 import csv
+import os
 import re
 import subprocess
 from importlib.metadata import version
@@ -11,7 +12,8 @@ validate(config, schema="../schemas/config.schema.yaml")
 
 OUT = config["outdir"]
 LOGS = config["logdir"]
-LIB = Path(workflow.basedir) / "src" / "invitesurvey"
+# Relative, so the manifest's input lists read the same in every checkout.
+LIB = Path(os.path.relpath(Path(workflow.basedir) / "src" / "invitesurvey"))
 
 
 def read_waves_sheet(path):
@@ -41,6 +43,10 @@ def read_waves_sheet(path):
 
 WAVES_SHEET = read_waves_sheet(config["waves"])
 WAVES = list(WAVES_SHEET)
+if config["claims"]["wave"] not in WAVES_SHEET:
+    raise ValueError(
+        f"config claims.wave {config['claims']['wave']!r} is not a wave of {config['waves']}"
+    )
 MODELS = [model["name"] for model in config["models"]]
 FIGURES = ["headline", "composition", "forest", "flow"] + (["trends"] if len(WAVES) > 1 else [])
 
@@ -97,14 +103,20 @@ def final_outputs():
         *expand(
             f"{OUT}/waves/{{wave}}/{{table}}",
             wave=WAVES,
-            table=["clean.parquet", "exclusions.csv", "flow.csv"],
+            table=[
+                "clean.parquet",
+                "exclusions.csv",
+                "flow.csv",
+                "crosstabs.csv",
+                "differences.csv",
+                "tests.csv",
+            ],
         ),
         *expand(
             f"{OUT}/tables/{{table}}.csv",
             table=["crosstabs", "differences", "tests", "changes"],
         ),
-        f"{OUT}/claims/claims.csv",
-        f"{OUT}/claims/grim.csv",
+        *expand(f"{OUT}/claims/{{table}}.csv", table=["claims", "grim", "grim_summary"]),
         *expand(
             f"{OUT}/models/{{model}}/{{file}}",
             model=MODELS,
@@ -117,3 +129,74 @@ def final_outputs():
         ),
         *report_outputs(),
     ]
+
+
+# The write-up's inputs and notebook parameters (workflow/rules/report.smk).
+REPORT = f"{OUT}/report"
+# The forest plot is drawn in the notebook for every model; the other figures are embedded as
+# the figures rule wrote them, as PNG where the config asks for PNG.
+REPORT_FIGURES = [figure for figure in FIGURES if figure != "forest"]
+REPORT_FORMAT = next(f for f in ("png", "svg") if f in config["figures"]["formats"])
+RESULT_TABLES = ["crosstabs", "differences", "tests", "changes", "claims", "grim", "grim_summary"]
+WAVE_TABLES = ["crosstabs", "differences", "tests"]
+
+
+def report_outputs():
+    """Every page and executed notebook of the write-up, for `rule all` and the manifest."""
+    return [
+        *expand(f"{REPORT}/writeup.{{ext}}", ext=["html", "ipynb"]),
+        *expand(f"{REPORT}/waves/{{wave}}.{{ext}}", wave=WAVES, ext=["html", "ipynb"]),
+    ]
+
+
+def model_files():
+    """Model name -> its result files, as the model rule names them."""
+    files = ("coefficients", "marginal_effects", "fit")
+    return {
+        model: {file: expand(getattr(rules.model.output, file), model=model)[0] for file in files}
+        for model in MODELS
+    }
+
+
+def raw_files(sheet):
+    """The exports and mapping files of the waves in ``sheet``."""
+    return [row[column] for row in sheet.values() for column in ("path", "mapping") if row[column]]
+
+
+def notebook_settings():
+    """What every report notebook takes from the config."""
+    reconstructed = config.get("reconstruction", {}).get("wave")
+    return {
+        "level": config["intervals"]["level"],
+        "min_base": config["intervals"]["min_base"],
+        "palette": config["figures"]["palette"],
+        "dpi": config["figures"]["dpi"],
+        "claims_wave": config["claims"]["wave"],
+        "reconstructed": reconstructed if reconstructed in WAVES_SHEET else None,
+        "code_version": code_version(),
+        "codebook_file": config["codebook"],
+        "claims_file": config["claims_file"],
+    }
+
+
+def writeup_parameters(wildcards, input):
+    return {
+        **notebook_settings(),
+        "title": config["report"]["title"],
+        "sheet": WAVES_SHEET,
+        "tables": {name: getattr(input, name) for name in RESULT_TABLES},
+        "flows": dict(zip(WAVES, input.flows)),
+        "models": model_files(),
+        "figure_files": dict(zip(REPORT_FIGURES, input.figures)),
+    }
+
+
+def wave_parameters(wildcards, input):
+    return {
+        **notebook_settings(),
+        "title": f"{config['report']['title']}: wave {wildcards.wave}",
+        "wave": wildcards.wave,
+        "sheet": {wildcards.wave: wave_row(wildcards)},
+        "tables": {name: getattr(input, name) for name in WAVE_TABLES},
+        "flows": {wildcards.wave: input.flow},
+    }

@@ -17,6 +17,10 @@ rule figures:
             caption="../report/figures.rst",
             category="5. Figures",
         ),
+    log:
+        f"{LOGS}/figures.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         figures=FIGURES,
         formats=config["figures"]["formats"],
@@ -25,8 +29,6 @@ rule figures:
         wave=config["claims"]["wave"],
         level=config["intervals"]["level"],
         waves=WAVES,
-        outdir=f"{OUT}/figures",
-    log:
-        f"{LOGS}/figures.log",
+        outdir=lambda wildcards, output: os.path.dirname(output[0]),
     script:
         "../scripts/figures.py"

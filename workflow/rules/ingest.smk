@@ -22,13 +22,15 @@ rule ingest:
             category="1. Data",
             subcategory="{wave}",
         ),
+    log:
+        f"{LOGS}/ingest/{{wave}}.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         format=lambda wc: wave_row(wc)["format"],
         encoding=lambda wc: wave_row(wc).get("encoding") or None,
         sheet=lambda wc: wave_row(wc).get("sheet") or None,
         fieldwork_start=lambda wc: wave_row(wc)["fieldwork_start"],
         qc=config["qc"],
-    log:
-        f"{LOGS}/ingest/{{wave}}.log",
     script:
         "../scripts/ingest.py"

@@ -22,11 +22,13 @@ rule model:
             category="4. Models",
             subcategory="{model}",
         ),
+    log:
+        f"{LOGS}/models/{{model}}.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         spec=lambda wc: next(m for m in config["models"] if m["name"] == wc.model),
         level=config["intervals"]["level"],
         waves=WAVES,
-    log:
-        f"{LOGS}/models/{{model}}.log",
     script:
         "../scripts/model.py"

@@ -17,20 +17,68 @@ rule tables:
         changes=report(
             f"{OUT}/tables/changes.csv", caption="../report/changes.rst", category="2. Tables"
         ),
+    log:
+        f"{LOGS}/tables.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         level=config["intervals"]["level"],
         min_base=config["intervals"]["min_base"],
         waves=WAVES,
+        pooled=True,
+    script:
+        "../scripts/tables.py"
+
+
+rule wave_tables:
+    """One wave's own cross-tabulations, differences and tests, for its report.
+
+    The same functions as the pooled tables, on one wave: its rows equal that wave's rows of
+    the pooled tables, and adding a wave leaves them (and the wave's report) untouched.
+    """
+    input:
+        waves=[f"{OUT}/waves/{{wave}}/clean.parquet"],
+        codebook=config["codebook"],
+        lib=lib("crosstab"),
+    output:
+        crosstabs=report(
+            f"{OUT}/waves/{{wave}}/crosstabs.csv",
+            caption="../report/crosstabs.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        differences=report(
+            f"{OUT}/waves/{{wave}}/differences.csv",
+            caption="../report/differences.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        tests=report(
+            f"{OUT}/waves/{{wave}}/tests.csv",
+            caption="../report/tests.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
     log:
-        f"{LOGS}/tables.log",
+        f"{LOGS}/tables/{{wave}}.log",
+    conda:
+        "../envs/invitesurvey.yaml"
+    params:
+        level=config["intervals"]["level"],
+        min_base=config["intervals"]["min_base"],
+        waves=lambda wildcards: [wildcards.wave],
+        pooled=False,
     script:
         "../scripts/tables.py"
 
 
 rule claims:
-    """Every published figure against the reproduced one, and the GRIM audit of the article."""
+    """Every published figure against the reproduced one, and the GRIM audit of the article.
+
+    It reads the claims wave's own tables, so adding a later wave does not rerun it.
+    """
     input:
-        crosstabs=rules.tables.output.crosstabs,
+        crosstabs=f"{OUT}/waves/{config['claims']['wave']}/crosstabs.csv",
         claims=config["claims_file"],
         lib=lib("claims", "grim"),
     output:
@@ -43,10 +91,12 @@ rule claims:
             caption="../report/grim_summary.rst",
             category="3. Claims",
         ),
+    log:
+        f"{LOGS}/claims.log",
+    conda:
+        "../envs/invitesurvey.yaml"
     params:
         wave=config["claims"]["wave"],
         strict=config["claims"]["strict"],
-    log:
-        f"{LOGS}/claims.log",
     script:
         "../scripts/claims.py"

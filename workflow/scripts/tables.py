@@ -5,10 +5,15 @@ with to_log(snakemake.log[0]) as log:
     params = snakemake.params
     data = io.read_waves(snakemake.input.waves)
     book = codebook.load(snakemake.input.codebook)
-    table = crosstab.by_group(data, book, level=params.level, min_base=params.min_base)
+    table = crosstab.by_group(
+        data, book, level=params.level, min_base=params.min_base, pooled=params.pooled
+    )
+    tests = crosstab.association_tests(data, book, pooled=params.pooled)
     io.write_table(table, snakemake.output.crosstabs)
     io.write_table(crosstab.differences(table, level=params.level), snakemake.output.differences)
-    io.write_table(crosstab.association_tests(data, book), snakemake.output.tests)
-    changes = crosstab.changes(table, level=params.level, wave_order=params.waves)
-    io.write_table(changes, snakemake.output.changes)
+    io.write_table(tests, snakemake.output.tests)
+    # Only the pooled job compares waves.
+    if "changes" in snakemake.output.keys():
+        changes = crosstab.changes(table, level=params.level, wave_order=params.waves)
+        io.write_table(changes, snakemake.output.changes)
     log.info("%d respondents in %d wave(s); %d crosstab rows", len(data), len(params.waves), len(table))

@@ -1,0 +1,65 @@
+# The write-up over all waves and a report per wave: a notebook template run by papermill in a
+# fresh kernel, then rendered to one self-contained HTML page without code.
+rule writeup:
+    """The study over all waves: the writeup template executed, then rendered to one page."""
+    input:
+        template="notebooks/writeup.ipynb",
+        crosstabs=rules.tables.output.crosstabs,
+        differences=rules.tables.output.differences,
+        tests=rules.tables.output.tests,
+        changes=rules.tables.output.changes,
+        claims=rules.claims.output.claims,
+        grim=rules.claims.output.grim,
+        grim_summary=rules.claims.output.grim_summary,
+        flows=expand(rules.ingest.output.flow, wave=WAVES),
+        models=[path for files in model_files().values() for path in files.values()],
+        figures=expand(f"{OUT}/figures/{{figure}}.{REPORT_FORMAT}", figure=REPORT_FIGURES),
+        raw=raw_files(WAVES_SHEET),
+        codebook=config["codebook"],
+        claims_file=config["claims_file"],
+        lib=lib("report", "figures", "theme", "claims", "manifest"),
+    output:
+        notebook=f"{REPORT}/writeup.ipynb",
+        html=report(f"{REPORT}/writeup.html", caption="../report/writeup.rst", category="6. Report"),
+    log:
+        f"{LOGS}/report/writeup.log",
+    conda:
+        "../envs/invitesurvey.yaml"
+    params:
+        kernel=config["report"]["kernel"],
+        cell_timeout=config["report"]["cell_timeout"],
+        notebook=writeup_parameters,
+    script:
+        "../scripts/report_notebook.py"
+
+
+rule wave_report:
+    """One wave's findings: the wave template executed, then rendered to one page."""
+    input:
+        template="notebooks/wave.ipynb",
+        crosstabs=rules.wave_tables.output.crosstabs,
+        differences=rules.wave_tables.output.differences,
+        tests=rules.wave_tables.output.tests,
+        flow=rules.ingest.output.flow,
+        raw=lambda wildcards: raw_files({wildcards.wave: wave_row(wildcards)}),
+        codebook=config["codebook"],
+        claims_file=config["claims_file"],
+        lib=lib("report", "figures", "theme", "claims", "manifest"),
+    output:
+        notebook=f"{REPORT}/waves/{{wave}}.ipynb",
+        html=report(
+            f"{REPORT}/waves/{{wave}}.html",
+            caption="../report/wave_report.rst",
+            category="6. Report",
+            subcategory="{wave}",
+        ),
+    log:
+        f"{LOGS}/report/waves/{{wave}}.log",
+    conda:
+        "../envs/invitesurvey.yaml"
+    params:
+        kernel=config["report"]["kernel"],
+        cell_timeout=config["report"]["cell_timeout"],
+        notebook=wave_parameters,
+    script:
+        "../scripts/report_notebook.py"

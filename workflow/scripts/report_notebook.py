@@ -1,0 +1,24 @@
+import os
+import sys
+
+from invitesurvey import report
+from invitesurvey.log import to_log
+
+with to_log(snakemake.log[0]) as log:
+    params = snakemake.params
+    executed = report.execute(
+        snakemake.input.template,
+        params.notebook,
+        kernel=params.kernel,
+        timeout=params.cell_timeout,
+        cwd=os.getcwd(),
+        log=sys.stdout,
+    )
+    notebook = report.normalise(executed)
+    page = report.render_html(notebook, params.notebook["title"])
+    report.check_page(page, snakemake.output.html)
+    report.write_text(report.notebook_text(notebook), snakemake.output.notebook)
+    report.write_text(page, snakemake.output.html)
+    log.info(
+        "%s: %d cells, a page of %d bytes", snakemake.input.template, len(notebook.cells), len(page)
+    )
