@@ -31,7 +31,16 @@ PEAK = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True);"
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
 )
-COPIED = ("Snakefile", "workflow", "config", "data", "src", "notebooks", "pyproject.toml")
+COPIED = (
+    "Snakefile",
+    "profiles",
+    "workflow",
+    "config",
+    "data",
+    "src",
+    "notebooks",
+    "pyproject.toml",
+)
 
 
 def timed(command: list[str], cwd: Path) -> float:

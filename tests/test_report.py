@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from invitesurvey import claims, codebook, figures, grim, io, report
+from invitesurvey import claims, codebook, crosstab, grim, io, report
 from invitesurvey.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def fake_crosstabs(counts: dict) -> pd.DataFrame:
         rows += _item_rows(wave, "all", recruiter, [by_code[a.code] for a in recruiter.codes])
     table = pd.DataFrame(rows)
     table["prop"] = table["n"] / table["base"]
-    table["ci_low"], table["ci_high"] = figures.wilson(table["n"], table["base"], LEVEL)
+    table["ci_low"], table["ci_high"] = crosstab.wilson(table["n"], table["base"], LEVEL)
     table["low_base"] = table["base"] < MIN_BASE
     return table.sort_values(["wave", "group", "variable", "code"], ignore_index=True)  # fmt: skip
 
