@@ -376,6 +376,14 @@ def mismatch(grid: Grid, fmt: str, expected: str, row: int = 0) -> InputError:
     )
 
 
+def one_header_row(path: Path, grid: Grid, fmt: str, expected: str) -> Export:
+    """A file with one header row (excel, csv); a survey tool's layout is refused by name."""
+    (header,) = header_rows(grid, 1)
+    if guess(grid) is not None:
+        raise mismatch(grid, fmt, expected)
+    return Export(path, assemble(grid, header, 1))
+
+
 def assemble(
     grid: Grid, names: Sequence[str], count: int, names_row: int | None = None
 ) -> pd.DataFrame:

@@ -13,10 +13,7 @@ from invitesurvey.formats._common import (
     PARADATA,
     Export,
     answers,
-    assemble,
-    guess,
-    header_rows,
-    mismatch,
+    one_header_row,
     read_sheet_grid,
     write_xlsx,
 )
@@ -26,11 +23,7 @@ EXPECTED = "a workbook with one header row of question wording and paradata name
 
 def read(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Export:
     """Read one sheet; a survey tool's multi-row layout is refused with the format it looks like."""
-    grid = read_sheet_grid(path, sheet)
-    (header,) = header_rows(grid, 1)
-    if guess(grid) is not None:
-        raise mismatch(grid, "excel", EXPECTED)
-    return Export(path, assemble(grid, header, 1))
+    return one_header_row(path, read_sheet_grid(path, sheet), "excel", EXPECTED)
 
 
 def _cells(frame: pd.DataFrame, name: str) -> pd.Series:

@@ -13,10 +13,7 @@ from invitesurvey.formats._common import (
     PARADATA,
     Export,
     answers,
-    assemble,
-    guess,
-    header_rows,
-    mismatch,
+    one_header_row,
     paradata_text,
     read_csv_grid,
     write_csv,
@@ -27,11 +24,7 @@ EXPECTED = "a plain CSV (one header row of codebook variable names and paradata 
 
 def read(path: Path, *, encoding: str | None = None, sheet: str | None = None) -> Export:
     """Read a plain CSV; a survey tool's layout is refused with the format it looks like."""
-    grid = read_csv_grid(path, encoding)
-    (header,) = header_rows(grid, 1)
-    if guess(grid) is not None:
-        raise mismatch(grid, "csv", EXPECTED)
-    return Export(path, assemble(grid, header, 1))
+    return one_header_row(path, read_csv_grid(path, encoding), "csv", EXPECTED)
 
 
 def write(frame: pd.DataFrame, path: Path, book: Codebook, *, values: str = "codes") -> None:
