@@ -4,7 +4,8 @@ from invitesurvey.log import to_log
 
 with to_log(snakemake.log[0]) as log:
     published = claims.load(snakemake.input.claims)
-    result = claims.check(published, io.read_table(snakemake.input.crosstabs), snakemake.params.wave)
+    crosstabs = io.read_table(snakemake.input.crosstabs)
+    result = claims.check(published, crosstabs, snakemake.params.wave)
     io.write_table(result, snakemake.output.claims)
     io.write_table(grim.audit(published), snakemake.output.grim)
     io.write_table(grim.summary(published), snakemake.output.grim_summary)
