@@ -80,28 +80,16 @@ def planned(workdir: Path) -> Counter:
 
 
 def add_wave(workdir: Path, wave: str, n: int) -> None:
+    """Simulate a wave and add it the way an analyst would: `invitesurvey add-wave`."""
     raw = f"data/raw/wave-{wave}.csv"
-    subprocess.run(
-        [
-            str(BIN / "invitesurvey"),
-            "simulate",
-            "--wave",
-            wave,
-            "--n",
-            str(n),
-            "--format",
-            "csv",
-            "--seed",
-            "7",
-            "--output",
-            raw,
-        ],
-        cwd=workdir,
-        check=True,
-        capture_output=True,
-    )
-    with open(workdir / "config" / "waves.tsv", "a", encoding="utf-8") as sheet:
-        sheet.write(f"{wave}\t{raw}\tcsv\t{wave}-03-01\t{wave}-03-31\t\t\tSynthetic (benchmark)\n")
+    for command in (
+        ["simulate", "--wave", wave, "--n", str(n), "--format", "csv", "--seed", "7",
+         "--output", raw],
+        ["add-wave", raw, "--wave", wave, "--format", "csv", "--fieldwork-start",
+         f"{wave}-03-01", "--fieldwork-end", f"{wave}-03-31", "--note", "Synthetic (benchmark)"],
+    ):  # fmt: skip
+        subprocess.run([str(BIN / "invitesurvey"), *command], cwd=workdir, check=True,
+                       capture_output=True)  # fmt: skip
 
 
 def main() -> None:

@@ -230,6 +230,22 @@ def test_separation_is_detected_and_fitted_by_firth():
     assert fit["converged"]
 
 
+@pytest.mark.parametrize("frame", [separated, survey], ids=["separated", "survey"])
+def test_separation_check_agrees_with_firthmodels(frame):
+    from firthmodels import detect_separation as reference
+
+    y, X, _ = model.design(frame(), SPEC, waves=WAVES)
+    found = model.detect_separation(y, X)
+    expected = reference(X.to_numpy(), y.to_numpy(), fit_intercept=False)
+    assert found["detected"] == bool(expected.separation)
+    directions = {t["term"]: t["direction"] for t in found["terms"]}
+    assert directions == {
+        term: "+inf" if d > 0 else "-inf"
+        for term, d in zip(X.columns, expected.directions, strict=True)
+        if d != 0
+    }
+
+
 def test_firth_estimates_match_an_independent_modified_score_fit():
     frame = separated()
     y, X, _ = model.design(frame, SPEC, waves=WAVES)
