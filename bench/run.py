@@ -125,7 +125,7 @@ def main() -> None:
             # A fresh parent, so ru_maxrss covers only this run's jobs.
             start = time.perf_counter()
             peak_kib = subprocess.run(
-                [sys.executable, "-c", PEAK, *snakemake, "--cores", "1"],
+                [sys.executable, "-c", PEAK, *snakemake],
                 cwd=work,
                 check=True,
                 capture_output=True,

@@ -74,14 +74,28 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     return out
 
 
+def _noted(hit: pd.Series, note) -> pd.Series:
+    """``note(rows)`` for the rows where ``hit`` holds, missing elsewhere.
+
+    Notes are built for the hits only: formatting a million dates to exclude none is waste.
+    """
+    detail = pd.Series(pd.NA, index=hit.index, dtype="string")
+    if hit.any():
+        detail[hit] = note(hit[hit].index).astype("string")
+    return detail
+
+
 def _preview_or_test(frame: pd.DataFrame, qc: QC, fieldwork_start: pd.Timestamp) -> pd.Series:
     status = frame["status"].fillna("response")
-    detail = ("status " + status).where(status.ne("response") & status.ne("imported"))
+    detail = _noted(status.ne("response") & status.ne("imported"), lambda i: "status " + status[i])
     if qc.exclude_before_fieldwork:
         early = frame["start_time"].lt(fieldwork_start).fillna(False)
-        started = frame["start_time"].dt.strftime("%Y-%m-%d %H:%M")
-        note = "started " + started + f" before fieldwork start {fieldwork_start:%Y-%m-%d}"
-        detail = detail.fillna(note.where(early))
+
+        def started(rows: pd.Index) -> pd.Series:
+            when = frame.loc[rows, "start_time"].dt.strftime("%Y-%m-%d %H:%M")
+            return "started " + when + f" before fieldwork start {fieldwork_start:%Y-%m-%d}"
+
+        detail = detail.fillna(_noted(early & detail.isna(), started))
     return detail
 
 
@@ -90,8 +104,10 @@ def _incomplete(frame: pd.DataFrame, qc: QC) -> pd.Series:
     unfinished = frame["finished"].eq(False).fillna(False) | progress.lt(qc.min_progress).fillna(
         False
     )
-    note = "progress " + progress.round(0).astype("Int64").astype("string") + "%"
-    return note.where(unfinished)
+    return _noted(
+        unfinished,
+        lambda i: "progress " + progress[i].round(0).astype("Int64").astype("string") + "%",
+    )
 
 
 def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
@@ -122,13 +138,14 @@ def _speeder(frame: pd.DataFrame, qc: QC) -> pd.Series:
     duration = frame["duration_s"].astype("Float64")
     median = float(duration.median()) if duration.notna().any() else float("nan")
     threshold = max(qc.speeder_fraction * median, qc.min_duration_s)
-    fast = duration.lt(threshold).fillna(False)
-    note = (
-        "duration "
-        + duration.round(0).astype("Int64").astype("string")
-        + f" s < {threshold:.0f} s ({qc.speeder_fraction:g} x median {median:.0f} s)"
+    return _noted(
+        duration.lt(threshold).fillna(False),
+        lambda i: (
+            "duration "
+            + duration[i].round(0).astype("Int64").astype("string")
+            + f" s < {threshold:.0f} s ({qc.speeder_fraction:g} x median {median:.0f} s)"
+        ),
     )
-    return note.where(fast)
 
 
 def exclude(

@@ -168,20 +168,18 @@ def harmonise(
             out[name] = values.astype("string")
             continue
         lookup = _label_codes(var, mapping)
-        keys = values.dropna().astype("string").map(normalise)
-        codes = keys.map(lookup)
-        for label in keys[codes.isna()].unique():
-            first = keys.index[(keys == label).to_numpy()][0]
-            row = int(frame.at[first, "source_row"])
-            raw_label = frame.at[first, column]
+        # Labels repeat across respondents: match each distinct text once, then map.
+        present = values.dropna()
+        codes_of = {label: lookup.get(normalise(label)) for label in present.unique()}
+        for label in (label for label, code in codes_of.items() if code is None):
+            first = present.index[(present == label).to_numpy()][0]
             candidates = [a.label for a in var.codes]
             problems.append(
-                f"row {row}, column {column!r}: answer {raw_label!r} is not a label of "
-                f"{var.name!r} (closest: {_closest(str(raw_label), candidates)})"
+                f"row {int(frame.at[first, 'source_row'])}, column {column!r}: answer "
+                f"{label!r} is not a label of {var.name!r} "
+                f"(closest: {_closest(str(label), candidates)})"
             )
-        out[name] = codes.reindex(values.index).astype(
-            "boolean" if var.type == "boolean" else "string"
-        )
+        out[name] = values.map(codes_of).astype("boolean" if var.type == "boolean" else "string")
     for name in mapping.absent:
         out[name] = pd.Series(
             pd.NA, index=out.index, dtype="boolean" if book[name].type == "boolean" else "string"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -65,14 +65,22 @@ def snakemake_records(metadata_dir: str | Path) -> dict[str, dict]:
     return records
 
 
-def inputs_digest(inputs: Iterable[str]) -> str:
+def inputs_digest(inputs: Iterable[str], hash_of: Callable[[str], str] = sha256) -> str:
     """One hash over every input's path and content hash, in sorted order."""
-    lines = "".join(f"{p}\t{sha256(p)}\n" for p in sorted(inputs) if Path(p).is_file())
+    lines = "".join(f"{p}\t{hash_of(p)}\n" for p in sorted(inputs) if Path(p).is_file())
     return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def build(outputs: Iterable[str], records: dict[str, dict], version: str) -> pd.DataFrame:
     """One row per output file, sorted by path."""
+    # Outputs of one job share its inputs, and a raw export may be large: hash each file once.
+    hashes: dict[str, str] = {}
+
+    def hash_of(path: str) -> str:
+        if path not in hashes:
+            hashes[path] = sha256(path)
+        return hashes[path]
+
     rows = []
     for path in sorted(outputs):
         record = records.get(path, {})
@@ -81,13 +89,13 @@ def build(outputs: Iterable[str], records: dict[str, dict], version: str) -> pd.
         rows.append(
             {
                 "path": path,
-                "sha256": sha256(path),
+                "sha256": hash_of(path),
                 "bytes": Path(path).stat().st_size,
                 "rows": n_rows,
                 "columns": n_columns,
                 "rule": record.get("rule", ""),
                 "inputs": ";".join(inputs),
-                "inputs_sha256": inputs_digest(inputs),
+                "inputs_sha256": inputs_digest(inputs, hash_of),
                 "code_version": version,
             }
         )

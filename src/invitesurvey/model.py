@@ -96,12 +96,19 @@ def _spec_value(spec: Mapping, key: str) -> object:
 
 
 def _codes(series: pd.Series, name: str) -> tuple[pd.Series, list[str]]:
-    """A boolean or categorical column as code text, with its codes in codebook order."""
+    """A boolean or categorical column as a categorical of code text, codes in codebook order.
+
+    Categorical, so that comparing a million answers with a code is one integer comparison.
+    """
     if isinstance(series.dtype, pd.CategoricalDtype):
-        return series.astype("string"), [str(c) for c in series.cat.categories]
+        order = [str(c) for c in series.cat.categories]
+        return series.cat.rename_categories(order), order
     if pd.api.types.is_bool_dtype(series.dtype):
-        codes = series.map(code_text, na_action="ignore").astype("string")
-        return codes, ["false", "true"]
+        order = [code_text(False), code_text(True)]
+        flags = series.astype("boolean")
+        positions = np.where(flags.isna(), -1, flags.fillna(False).to_numpy(dtype=int))
+        codes = pd.Categorical.from_codes(positions, categories=order)
+        return pd.Series(codes, index=series.index), order
     raise InputError(
         f"variable {name!r} has dtype {series.dtype}, not boolean or categorical",
         column=name,
@@ -151,14 +158,14 @@ def _wave_codes(frame: pd.DataFrame, waves: Sequence[str]) -> tuple[pd.Series, l
         )
     codes = frame["wave"].astype("string")
     order = [str(w) for w in waves]
-    unknown = sorted(set(codes.dropna()) - set(order))
+    unknown = sorted(set(codes.dropna().unique()) - set(order))
     if unknown or codes.isna().any():
         raise InputError(
             f"wave {(unknown or ['<missing>'])[0]!r} is not in the sample sheet",
             column="wave",
             hint="Add the wave to config/waves.tsv (invitesurvey addwave).",
         )
-    return codes, order
+    return codes.astype(pd.CategoricalDtype(order)), order
 
 
 def _check_rank(matrix: np.ndarray, columns: Sequence[str], name: str) -> None:
@@ -236,6 +243,17 @@ def design(
     return y, pd.DataFrame(matrix, index=complete.index, columns=list(info.columns)), info
 
 
+def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a matrix and how often each occurs.
+
+    A design of categorical answers has a few hundred distinct rows whatever the sample size,
+    so sums over respondents become weighted sums over these rows.
+    """
+    counted = pd.DataFrame(matrix).value_counts(sort=False)
+    rows = np.array(counted.index.tolist(), dtype=float).reshape(len(counted), matrix.shape[1])
+    return rows, counted.to_numpy()
+
+
 def detect_separation(y: pd.Series, X: pd.DataFrame) -> dict:
     """Complete or quasi-complete separation, found by linear programming before any fit.
 
@@ -250,7 +268,7 @@ def detect_separation(y: pd.Series, X: pd.DataFrame) -> dict:
     from scipy.optimize import linprog
 
     signed = X.to_numpy(dtype=float) * (2 * y.to_numpy(dtype=float) - 1)[:, None]
-    rows, counts = np.unique(signed, axis=0, return_counts=True)
+    rows, counts = distinct_rows(signed)
     found = linprog(
         -(counts @ rows),
         A_ub=-rows,
@@ -394,9 +412,11 @@ def marginal_effects(
     """Average discrete change in P(y) from each factor's reference to each level.
 
     For level L of factor F: the mean over respondents of P(y | F = L) - P(y | F = reference),
-    their other answers as observed; standard errors by the delta method.
+    their other answers as observed; standard errors by the delta method. The mean runs over
+    the distinct rows of the design, weighted by how many respondents share each.
     """
-    matrix = X.to_numpy()
+    matrix, counts = distinct_rows(X.to_numpy())
+    weights = counts / counts.sum()
     rows = []
     for term in info.terms:
         factor = [X.columns.get_loc(c) for c in term.columns]
@@ -408,8 +428,8 @@ def marginal_effects(
             shifted[:, j] = 1.0
             p1 = _expit(shifted @ params)
             gradient = (p1 * (1 - p1))[:, None] * shifted - (p0 * (1 - p0))[:, None] * base
-            g = gradient.mean(axis=0)
-            rows.append((column, float(np.mean(p1 - p0)), float(np.sqrt(g @ cov @ g))))
+            g = weights @ gradient
+            rows.append((column, float(weights @ (p1 - p0)), float(np.sqrt(g @ cov @ g))))
     table = pd.DataFrame(rows, columns=["term", "ame", "std_error"])
     half = _normal_quantile(level) * table["std_error"]
     return table.assign(
