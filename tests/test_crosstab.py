@@ -318,3 +318,22 @@ def test_changes_are_empty_with_one_wave_and_refuse_unknown_waves():
 def test_two_proportion_p_is_one_for_identical_extreme_shares():
     assert crosstab.two_proportion_p(0, 10, 0, 20) == 1.0
     assert np.isnan(crosstab.two_proportion_p(0, 0, 1, 20))
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=4, max_size=4).filter(lambda c: min(
+    c[0] + c[1], c[2] + c[3], c[0] + c[2], c[1] + c[3]) > 0))  # fmt: skip
+def test_fisher_exact_agrees_with_scipy(cells):
+    table = np.array(cells).reshape(2, 2)
+    assert crosstab.fisher_exact_2x2(table) == pytest.approx(stats.fisher_exact(table).pvalue)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(1, 60), min_size=6, max_size=6))
+def test_pearson_agrees_with_scipy(cells):
+    table = np.array(cells).reshape(2, 3)
+    statistic, dof, p_value, expected = crosstab.pearson(table)
+    reference = stats.chi2_contingency(table, correction=False)
+    assert (statistic, dof) == (pytest.approx(reference.statistic), reference.dof)
+    assert p_value == pytest.approx(reference.pvalue)
+    np.testing.assert_allclose(expected, reference.expected_freq)

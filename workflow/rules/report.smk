@@ -34,7 +34,10 @@ rule writeup:
 
 
 rule wave_report:
-    """One wave's findings: the wave template executed, then rendered to one page."""
+    """One wave's findings: the wave template executed, then rendered to one page.
+
+    Lowest priority: no other job waits on it, while the write-up waits on every pooled job.
+    """
     input:
         template="notebooks/wave.ipynb",
         crosstabs=rules.wave_tables.output.crosstabs,
@@ -55,6 +58,7 @@ rule wave_report:
         ),
     log:
         f"{LOGS}/report/waves/{{wave}}.log",
+    priority: -1
     conda:
         "../envs/invitesurvey.yaml"
     params:
