@@ -19,6 +19,7 @@ from invitesurvey.clean import QC, complete_paradata, exclude
 from invitesurvey.errors import InputError
 from invitesurvey.formats import read_export
 from invitesurvey.harmonise import harmonise, load_mapping, match_columns
+from invitesurvey.io import read_yaml
 
 SHEET_COLUMNS = (
     "wave",
@@ -134,7 +135,7 @@ def append_row(path: Path, row: dict[str, str]) -> None:
 
 
 def cli_main(args: argparse.Namespace) -> int:
-    config = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
+    config = read_yaml(args.config, "configuration")
     book = codebook.load(config["codebook"])
     sheet_path = Path(config["waves"])
     result = check_wave(args, book, QC.from_config(config["qc"]))

@@ -10,10 +10,10 @@ from fractions import Fraction
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from invitesurvey.codebook import code_text
 from invitesurvey.errors import InputError
+from invitesurvey.io import read_yaml
 
 ROUNDINGS = ("whole_percent", "under", "nearest_10", "greater_than", "exact", "range")
 
@@ -52,10 +52,7 @@ class Claims:
 def load(path: str | Path) -> Claims:
     """Read ``config/published_claims.yaml``."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"cannot read the published claims: {error}", file=path) from error
+    raw = read_yaml(path, "published claims")
     claims = []
     for entry in raw.get("claims", []):
         if entry.get("rounding") not in ROUNDINGS:

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from invitesurvey.errors import InputError
+from invitesurvey.io import read_yaml
 
 Code = str | bool
 
@@ -131,10 +131,7 @@ def _variable(raw: dict, path: Path) -> Variable:
 def load(path: str | Path) -> Codebook:
     """Read ``config/codebook.yaml``."""
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"cannot read the codebook: {error}", file=path) from error
+    raw = read_yaml(path, "codebook")
     return Codebook(
         variables=tuple(_variable(v, path) for v in raw.get("variables", [])),
         derived=tuple(_variable(v, path) for v in raw.get("derived", [])),

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from invitesurvey.codebook import Codebook, Variable, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA
+from invitesurvey.io import read_yaml
 
 # Columns survey tools add that carry nothing the analysis uses; dropped at ingest.
 TOOL_COLUMNS = frozenset(
@@ -57,10 +57,7 @@ def load_mapping(path: str | Path | None, book: Codebook) -> Mapping:
     if not path:
         return Mapping()
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"cannot read the wave mapping: {error}", file=path) from error
+    raw = read_yaml(path, "wave mapping")
     unknown = sorted(set(raw) - set(MAPPING_KEYS))
     if unknown:
         raise InputError(

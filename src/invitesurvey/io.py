@@ -10,6 +10,9 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
+import yaml
+
+from invitesurvey.errors import InputError
 
 FLOAT_FORMAT = "%.6f"
 
@@ -70,6 +73,14 @@ def write_json(data: object, path: str | Path) -> None:
     """Sorted keys, two-space indent and a final newline, so reruns give the same bytes."""
     with atomic_path(path) as tmp:
         tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def read_yaml(path: str | Path, what: str) -> dict:
+    """A YAML configuration file as a dict (empty if the file is); ``what`` names it in errors."""
+    try:
+        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as error:
+        raise InputError(f"cannot read the {what}: {error}", file=path) from error
 
 
 def read_json(path: str | Path) -> object:

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from invitesurvey import claims as published
 from invitesurvey import clean, codebook, io
@@ -29,6 +28,7 @@ from invitesurvey.claims import Claim, Claims
 from invitesurvey.codebook import Codebook, code_text
 from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA
+from invitesurvey.io import read_yaml
 
 GROUP_VARIABLE = "recruiter"
 GROUPS = {"recruiters": True, "non_recruiters": False}
@@ -546,11 +546,7 @@ def settings_from(config: dict, file: Path) -> Settings:
 def read_settings(path: str | Path) -> Settings:
     """Read config/config.yaml and return its reconstruction settings."""
     path = Path(path)
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"cannot read the configuration: {error}", file=path) from error
-    return settings_from(config, path)
+    return settings_from(read_yaml(path, "configuration"), path)
 
 
 # --------------------------------------------------------------------------- respondents

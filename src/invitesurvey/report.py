@@ -653,38 +653,37 @@ def model_text(fit: Mapping[str, Any], reconstructed: str | None = None) -> str:
     )
 
 
-def odds_ratio_table(coefficients: pd.DataFrame, level: float) -> pd.DataFrame:
-    """Odds ratios with intervals and Wald p-values; the intercept is left out."""
+def _term_table(
+    frame: pd.DataFrame, value: str, title: str, fmt: Callable, level: float, bounds: tuple
+) -> pd.DataFrame:
+    """One row per model term: its value and interval in ``fmt``, and the Wald p-value."""
     from invitesurvey.figures import term_label
 
-    terms = coefficients[coefficients["term"] != "Intercept"]
+    low, high = bounds
     return pd.DataFrame(
         {
-            "term": terms["term"].map(term_label),
-            "odds ratio": terms["odds_ratio"].map(number),
+            "term": frame["term"].map(term_label),
+            title: frame[value].map(fmt),
             f"{level_text(level)} CI": [
-                f"{number(a)} to {number(b)}"
-                for a, b in zip(terms["or_ci_low"], terms["or_ci_high"], strict=True)
+                f"{fmt(a)} to {fmt(b)}" for a, b in zip(frame[low], frame[high], strict=True)
             ],
-            "p": terms["p_value"].map(p_value),
+            "p": frame["p_value"].map(p_value),
         }
+    )
+
+
+def odds_ratio_table(coefficients: pd.DataFrame, level: float) -> pd.DataFrame:
+    """Odds ratios with intervals and Wald p-values; the intercept is left out."""
+    terms = coefficients[coefficients["term"] != "Intercept"]
+    return _term_table(
+        terms, "odds_ratio", "odds ratio", number, level, ("or_ci_low", "or_ci_high")
     )
 
 
 def marginal_effects_table(effects: pd.DataFrame, level: float) -> pd.DataFrame:
     """Average marginal effects in percentage points with intervals."""
-    from invitesurvey.figures import term_label
-
-    return pd.DataFrame(
-        {
-            "term": effects["term"].map(term_label),
-            "average change in probability": effects["ame"].map(points),
-            f"{level_text(level)} CI": [
-                f"{points(a)} to {points(b)}"
-                for a, b in zip(effects["ci_low"], effects["ci_high"], strict=True)
-            ],
-            "p": effects["p_value"].map(p_value),
-        }
+    return _term_table(
+        effects, "ame", "average change in probability", points, level, ("ci_low", "ci_high")
     )
 
 
