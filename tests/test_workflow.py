@@ -148,8 +148,10 @@ def test_a_bad_config_value_fails_before_any_job(tmp_path):
     config = workdir / "config" / "config.yaml"
     config.write_text(config.read_text().replace("level: 0.95", "level: 95"))
     done = snakemake(workdir, "--dry-run", check=False)
+    said = done.stderr + done.stdout
     assert done.returncode != 0
-    assert "95" in done.stderr + done.stdout and "level" in done.stderr + done.stdout
+    assert "invalid configuration in config/config.yaml" in said
+    assert "On instance['intervals']['level']" in said and "95" in said
     assert not (workdir / "results").exists()
 
 
@@ -222,3 +224,15 @@ def test_the_snakemake_report_holds_every_table_and_figure(run_dir, tmp_path):
         names = "\n".join(report.namelist())
     for output in ("crosstabs.csv", "claims.csv", "grim.csv", "headline.svg", "writeup.html"):
         assert output in names
+
+
+def test_a_published_figure_not_reproduced_fails_the_strict_claims_check(run_dir, tmp_path):
+    workdir = tmp_path / "strict"
+    shutil.copytree(run_dir, workdir, symlinks=True)
+    claims = workdir / "config" / "published_claims.yaml"
+    claims.write_text(claims.read_text().replace("published: 78\n", "published: 68\n"))
+    done = snakemake(workdir, "claims", check=False)
+    assert done.returncode != 0
+    log = (workdir / "logs" / "claims.log").read_text()
+    assert "ignore_recruiters" in log and "68%" in log
+    assert "1 published figure(s) not reproduced" in log

@@ -6,9 +6,15 @@ import subprocess
 from importlib.metadata import version
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-validate(config, schema="../schemas/config.schema.yaml")
+try:
+    validate(config, schema="../schemas/config.schema.yaml")
+except WorkflowError as error:
+    # Name the files the configuration came from, not only the key that is wrong.
+    files = ", ".join(map(str, workflow.configfiles))
+    raise WorkflowError(f"invalid configuration in {files}", error) from None
 
 OUT = config["outdir"]
 LOGS = config["logdir"]
