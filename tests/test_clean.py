@@ -161,3 +161,20 @@ def test_analysed_plus_excluded_equals_raw(cases):
     assert (flow["rows_in"] - flow["excluded"] == flow["rows_out"]).all()
     assert result.exclusions["respondent_id"].is_unique
     assert set(result.exclusions["respondent_id"]).isdisjoint(result.data["respondent_id"])
+
+
+def test_an_unfinished_response_without_progress_is_still_excluded():
+    frame = respondents([{}, {}])
+    frame["finished"] = pd.array([False, True], dtype="boolean")
+    frame["progress"] = pd.array([None, 100.0], dtype="Float64")
+    result = clean(frame, BOOK, QC(), wave="w", fieldwork_start=START)
+    assert result.exclusions[["respondent_id", "rule", "detail"]].values.tolist() == [
+        ["r0", "incomplete", "not finished (progress unknown)"]
+    ]
+
+
+def test_a_duplicate_of_a_respondent_without_an_id_is_still_excluded():
+    frame = respondents([{"email": "a@example.com"}, {"email": "a@example.com"}])
+    frame["respondent_id"] = pd.array([None, "r1"], dtype="string")
+    result = clean(frame, BOOK, QC(), wave="w", fieldwork_start=START)
+    assert result.exclusions["detail"].tolist() == ["same email as an earlier respondent"]

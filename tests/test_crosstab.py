@@ -272,7 +272,11 @@ def test_association_tests_per_wave_with_holm_within_the_wave():
     assert list(tests.wave.unique()) == ["2014", "2015", "all"]
     assert "recruiter" not in set(tests.variable)
     for _, wave in tests.groupby("wave"):
-        np.testing.assert_allclose(wave.p_holm, crosstab.holm(wave.p_value.to_numpy()))
+        # Two testable items per wave: Holm doubles the smaller p, keeps the larger.
+        p = wave.set_index("variable")["p_value"]
+        holm = wave.set_index("variable")["p_holm"]
+        assert holm["purpose"] == pytest.approx(min(1.0, 2 * p["purpose"]))
+        assert holm["invites_strangers"] == pytest.approx(p["invites_strangers"])
     purpose = tests[(tests.wave == "all") & (tests.variable == "purpose")].iloc[0]
     assert purpose.test == "pearson_chi2" and purpose.p_value < 1e-6
     assert str(tests.dof.dtype) == "Int64" and tests.dof.iloc[0] == 1  # two codes chosen
@@ -337,3 +341,17 @@ def test_pearson_agrees_with_scipy(cells):
     assert (statistic, dof) == (pytest.approx(reference.statistic), reference.dof)
     assert p_value == pytest.approx(reference.pvalue)
     np.testing.assert_allclose(expected, reference.expected_freq)
+
+
+def test_a_derived_variable_is_tested_but_outside_the_holm_family():
+    rows = [{"wave": "2014", "recruiter": r, "purpose": "hire" if r else "find_role",
+             "stranger_response": "accept_any" if (i % 3) else "known_only"}
+            for r in (True, False) for i in range(30)]  # fmt: skip
+    tests = crosstab.association_tests(clean(rows), BOOK, resamples=1000, seed=1)
+    wave = tests[tests.wave == "2014"].set_index("variable")
+    assert np.isnan(wave.loc["accepts_strangers", "p_holm"])
+    assert not np.isnan(wave.loc["accepts_strangers", "p_value"])
+    family = wave.loc[["purpose", "stranger_response"], "p_value"].to_numpy()
+    np.testing.assert_allclose(
+        wave.loc[["purpose", "stranger_response"], "p_holm"], crosstab.holm(family)
+    )

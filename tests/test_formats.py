@@ -387,3 +387,25 @@ def test_free_text_survives_and_rows_stay_located(tmp_path_factory, book, commen
     assert read[book["comments"].question].tolist() == comments
     lines = 3 + np.cumsum([0, *(c.count("\n") + 1 for c in comments[:-1])])
     assert read["source_row"].tolist() == lines.tolist()
+
+
+def test_a_date_only_column_is_not_mistaken_for_a_time_with_an_offset():
+    parsed, layout = parse_times(pd.Series(["2014-03-10", "2014-03-11"], dtype="string"))
+    assert layout == "%Y-%m-%d"
+    assert parsed.tolist() == [pd.Timestamp("2014-03-10"), pd.Timestamp("2014-03-11")]
+
+
+def test_a_zone_suffix_after_a_time_is_dropped():
+    values = pd.Series(["2014-03-10 09:15:02.5+01:00", "2014-03-10 10:00:00Z"], dtype="string")
+    parsed, _ = parse_times(values)
+    assert parsed.tolist() == [
+        pd.Timestamp("2014-03-10 09:15:02"),
+        pd.Timestamp("2014-03-10 10:00"),
+    ]
+
+
+def test_google_forms_durations_are_unknown_not_zero(tmp_path, book, simulated):
+    path = tmp_path / "forms.csv"
+    write_export(simulated, path, "googleforms", book)
+    frame = read_export(path, "googleforms").frame
+    assert frame["duration_s"].isna().all()

@@ -113,3 +113,12 @@ def test_mapping_with_unknown_variable_is_refused(book, tmp_path):
     path.write_text("absent: [purpse]\n")
     with pytest.raises(InputError, match="'purpse' is not a codebook variable"):
         load_mapping(path, book)
+
+
+def test_mapping_to_an_unknown_code_names_the_label_and_closest_code(book, tmp_path):
+    path = tmp_path / "mapping.yaml"
+    path.write_text("labels: {purpose: {'1': find_roel}}\n")
+    with pytest.raises(InputError) as caught:
+        load_mapping(path, book)
+    assert str(caught.value).startswith(f"{path}: label '1' of 'purpose' maps to 'find_roel'")
+    assert "Closest: 'find_role'" in str(caught.value)

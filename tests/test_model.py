@@ -246,6 +246,14 @@ def test_separation_check_agrees_with_firthmodels(frame):
     }
 
 
+def test_firth_p_values_and_profile_intervals_agree():
+    result = model.fit(separated(), SPEC, waves=WAVES, level=0.95)
+    table = result.coefficients
+    excludes_one = (table["or_ci_low"] > 1) | (table["or_ci_high"] < 1)
+    assert ((table["p_value"] < 0.05) == excludes_one).all()
+    assert result.fit["inference"]["p_value"] == "penalised likelihood ratio"
+
+
 def test_firth_estimates_match_an_independent_modified_score_fit():
     frame = separated()
     y, X, _ = model.design(frame, SPEC, waves=WAVES)

@@ -45,8 +45,11 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
 
     Without a progress column, progress is the position of the last answered closed question
     (questionnaire order) as a percentage: a break-off leaves every later question blank,
-    while item non-response leaves later answers in place. Without a finished flag, a
-    response is finished at 100% progress. Without a status, every row is a response.
+    while item non-response leaves later answers in place. The two cannot be told apart for
+    the last question: a respondent who skipped only it reads as breaking off before it, so
+    such exports count a response as complete only when its last closed question is answered.
+    Without a finished flag, a response is finished at 100% progress. Without a status, every
+    row is a response.
     """
     out = frame.copy()
     if "respondent_id" not in out:
@@ -74,20 +77,24 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     return out
 
 
-def _noted(hit: pd.Series, note) -> pd.Series:
+def _noted(hit: pd.Series, note, fallback: str) -> pd.Series:
     """``note(rows)`` for the rows where ``hit`` holds, missing elsewhere.
 
-    Notes are built for the hits only: formatting a million dates to exclude none is waste.
+    Whether a row is excluded is decided by ``hit`` alone: where the note cannot be written
+    (a value it quotes is missing) the row gets ``fallback``, never a pass. Notes are built
+    for the hits only: formatting a million dates to exclude none is waste.
     """
     detail = pd.Series(pd.NA, index=hit.index, dtype="string")
     if hit.any():
-        detail[hit] = note(hit[hit].index).astype("string")
+        detail[hit] = note(hit[hit].index).astype("string").fillna(fallback)
     return detail
 
 
 def _preview_or_test(frame: pd.DataFrame, qc: QC, fieldwork_start: pd.Timestamp) -> pd.Series:
     status = frame["status"].fillna("response")
-    detail = _noted(status.ne("response") & status.ne("imported"), lambda i: "status " + status[i])
+    detail = _noted(
+        status.ne("response") & status.ne("imported"), lambda i: "status " + status[i], "status"
+    )
     if qc.exclude_before_fieldwork:
         early = frame["start_time"].lt(fieldwork_start).fillna(False)
 
@@ -95,7 +102,8 @@ def _preview_or_test(frame: pd.DataFrame, qc: QC, fieldwork_start: pd.Timestamp)
             when = frame.loc[rows, "start_time"].dt.strftime("%Y-%m-%d %H:%M")
             return "started " + when + f" before fieldwork start {fieldwork_start:%Y-%m-%d}"
 
-        detail = detail.fillna(_noted(early & detail.isna(), started))
+        fallback = f"started before fieldwork start {fieldwork_start:%Y-%m-%d}"
+        detail = detail.fillna(_noted(early & detail.isna(), started, fallback))
     return detail
 
 
@@ -107,6 +115,7 @@ def _incomplete(frame: pd.DataFrame, qc: QC) -> pd.Series:
     return _noted(
         unfinished,
         lambda i: "progress " + progress[i].round(0).astype("Int64").astype("string") + "%",
+        "not finished (progress unknown)",
     )
 
 
@@ -126,10 +135,13 @@ def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
     key = key.loc[ordered.index]
     repeat = key.duplicated(keep="first")
     first_id = (
-        ordered["respondent_id"].groupby([key[k] for k in keys], dropna=True).transform("first")
+        ordered["respondent_id"]
+        .groupby([key[k] for k in keys], dropna=True)
+        .transform("first", skipna=False)
     )
-    detail.loc[repeat[repeat].index] = (
-        "same " + "+".join(keys) + " as respondent " + first_id[repeat]
+    same = "same " + "+".join(keys)
+    detail.loc[repeat[repeat].index] = (same + " as respondent " + first_id[repeat]).fillna(
+        same + " as an earlier respondent"
     )
     return detail
 
@@ -145,6 +157,7 @@ def _speeder(frame: pd.DataFrame, qc: QC) -> pd.Series:
             + duration[i].round(0).astype("Int64").astype("string")
             + f" s < {threshold:.0f} s ({qc.speeder_fraction:g} x median {median:.0f} s)"
         ),
+        f"faster than {threshold:.0f} s",
     )
 
 

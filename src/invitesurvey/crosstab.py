@@ -339,7 +339,8 @@ def association_tests(
     p-value with ``resamples`` draws from a generator seeded with ``seed`` (the ``test`` column
     names it); otherwise it is Pearson's chi-square without continuity correction, for 2 x 2
     tables too. ``statistic`` and ``dof`` are Pearson's in every row. ``p_holm`` adjusts the
-    p-values of the items within each wave by Holm's method.
+    p-values of the questionnaire items within each wave by Holm's method; derived variables
+    are tested but left out of that family (their ``p_holm`` is empty).
     """
     rows = []
     for item in item_counts(data, book):
@@ -352,7 +353,13 @@ def association_tests(
             rows.append({"wave": wave, "variable": item.variable.name, **result})
     tests = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c != "p_holm"])
     tests["dof"] = tests["dof"].astype("Int64")
-    tests["p_holm"] = tests.groupby("wave", sort=False)["p_value"].transform(holm)
+    # A derived variable recodes a questionnaire item already in the family: counting it again
+    # would make Holm's correction stricter for a test that adds no new question.
+    family = ~tests["variable"].isin([v.name for v in book.derived])
+    tests["p_holm"] = np.nan
+    tests.loc[family, "p_holm"] = (
+        tests[family].groupby("wave", sort=False)["p_value"].transform(holm)
+    )
     keys = [tests["wave"].map({w: i for i, w in enumerate(wave_ids(data))}), tests.index]
     return tests.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)[TEST_COLUMNS]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from invitesurvey.codebook import Codebook, Variable, normalise
+from invitesurvey.codebook import Codebook, Variable, code_text, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA
 from invitesurvey.io import read_yaml
@@ -74,10 +74,19 @@ def load_mapping(path: str | Path | None, book: Codebook) -> Mapping:
                 file=path,
                 hint=f"Closest: {_closest(str(name), sorted(names))}.",
             )
+    for name, labels in raw.get("labels", {}).items():
+        codes = [code_text(c) for c in book[name].code_values]
+        for label, code in labels.items():
+            if code_text(code) not in codes:
+                raise InputError(
+                    f"label {label!r} of {name!r} maps to {code!r}, which is not a code of it",
+                    file=path,
+                    hint=f"Closest: {_closest(str(code), codes)}; codes: {', '.join(codes)}.",
+                )
     return Mapping(
         columns={normalise(k): v for k, v in raw.get("columns", {}).items()},
         labels={
-            var: {normalise(k): str(v) for k, v in labels.items()}
+            var: {normalise(k): code_text(v) for k, v in labels.items()}
             for var, labels in raw.get("labels", {}).items()
         },
         absent=tuple(raw.get("absent", [])),
@@ -121,7 +130,7 @@ def match_columns(
 def _label_codes(var: Variable, mapping: Mapping) -> dict[str, object]:
     lookup: dict[str, object] = dict(var.label_lookup())
     for label, code in mapping.labels.get(var.name, {}).items():
-        lookup[label] = next(c for c in var.code_values if str(c).lower() == code.lower())
+        lookup[label] = next(c for c in var.code_values if code_text(c) == code)
     return lookup
 
 

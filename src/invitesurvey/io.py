@@ -69,10 +69,23 @@ def read_waves(paths: Iterable[str | Path]) -> pd.DataFrame:
     return pooled
 
 
+def _rounded(value: object) -> object:
+    """Floats to ten significant digits, in any nesting: the last bits of an iterative fit
+    may differ between BLAS builds, and no reader needs them."""
+    if isinstance(value, float):
+        return float(f"{value:.10g}")
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_rounded(item) for item in value]
+    return value
+
+
 def write_json(data: object, path: str | Path) -> None:
-    """Sorted keys, two-space indent and a final newline, so reruns give the same bytes."""
+    """Sorted keys, two-space indent, rounded floats and a final newline: the same bytes."""
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(data, indent=2, sort_keys=True, default=str) + "\n")
+        text = json.dumps(_rounded(data), indent=2, sort_keys=True, default=str)
+        tmp.write_text(text + "\n")
 
 
 def read_yaml(path: str | Path, what: str) -> dict:

@@ -349,8 +349,9 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
     """Firth's penalised logit; covariance the inverse Fisher information at its estimates.
 
     That covariance is Heinze and Schemper's (2002); firthmodels' own ``bse_`` use the
-    penalised ("augmented") information instead. Intervals are profile penalised likelihood,
-    which, unlike Wald intervals, stay honest for a separated term.
+    penalised ("augmented") information instead. Intervals are profile penalised likelihood
+    and p-values penalised likelihood-ratio tests, which, unlike Wald ones, stay honest for a
+    separated term and agree with each other.
     """
     from firthmodels import FirthLogisticRegression
 
@@ -360,6 +361,9 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
             fit_intercept=False, max_iter=200, gtol=1e-10, xtol=1e-10, backend="numpy"
         ).fit(X, y)
         bounds = model.conf_int(alpha=1 - level, method="pl", tol=1e-8, max_iter=100)
+        # The constrained fits of the tests stall at the estimates' 1e-10 tolerance; 1e-8
+        # still gives p-values to far more digits than are reported.
+        model.set_params(gtol=1e-8, xtol=1e-8).lrt()
     params = np.asarray(model.coef_, dtype=float)
     return {
         "params": params,
@@ -369,6 +373,7 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
         "warnings": _caught(record),
         "bounds": np.asarray(bounds, dtype=float),
         "penalised_llf": float(model.loglik_),
+        "p_values": np.asarray(model.lrt_pvalues_, dtype=float),
     }
 
 
@@ -385,10 +390,19 @@ def _two_sided_p(z: np.ndarray) -> np.ndarray:
 
 
 def coefficient_table(
-    columns: Sequence[str], params: np.ndarray, cov: np.ndarray, bounds: np.ndarray, level: float
+    columns: Sequence[str],
+    params: np.ndarray,
+    cov: np.ndarray,
+    bounds: np.ndarray,
+    level: float,
+    p_values: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Log-odds, Wald tests and odds ratios; ``bounds`` are log-odds intervals, else Wald."""
+    """Log-odds, tests and odds ratios; ``bounds`` are log-odds intervals, else Wald.
+
+    ``p_values`` (Firth's likelihood-ratio tests) replace the Wald p-values where finite.
+    """
     se = np.sqrt(np.diag(cov))
+    wald = _two_sided_p(params / se)
     half = _normal_quantile(level) * se
     low = np.where(np.isfinite(bounds[:, 0]), bounds[:, 0], params - half)
     high = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], params + half)
@@ -398,7 +412,9 @@ def coefficient_table(
             "estimate": params,
             "std_error": se,
             "z": params / se,
-            "p_value": _two_sided_p(params / se),
+            "p_value": wald
+            if p_values is None
+            else np.where(np.isfinite(p_values), p_values, wald),
             "odds_ratio": np.exp(params),
             "or_ci_low": np.exp(low),
             "or_ci_high": np.exp(high),
@@ -475,6 +491,9 @@ def _estimate(
     ]
     if unbounded:
         notes.append(f"profile interval not found for {', '.join(unbounded)}: Wald used")
+    untested = [c for c, p in zip(columns, firth["p_values"], strict=True) if not np.isfinite(p)]
+    if untested:
+        notes.append(f"likelihood-ratio test not found for {', '.join(untested)}: Wald p used")
     return FIRTH, firth, notes
 
 
@@ -505,7 +524,7 @@ def _inference(firth: bool, cov_type: str) -> dict[str, str]:
     return {
         "estimates": "penalised likelihood" if firth else "maximum likelihood",
         "std_error": "HC1 sandwich" if robust else "inverse Fisher information",
-        "p_value": "Wald",
+        "p_value": "penalised likelihood ratio" if firth else "Wald",
         "intervals": "profile penalised likelihood" if firth else "Wald",
         "marginal_effects": "average discrete change, delta-method Wald interval",
     }
@@ -560,7 +579,7 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
         "warnings": notes,
     }
     return ModelResult(
-        coefficients=coefficient_table(columns, params, cov, bounds, level),
+        coefficients=coefficient_table(columns, params, cov, bounds, level, est.get("p_values")),
         marginal_effects=marginal_effects(X_frame, info, params, cov, level),
         fit=summary,
     )

@@ -291,7 +291,8 @@ def methods(*, level: float, min_base: int, tests: pd.DataFrame, fits: Mapping[s
         f"**Tests.** The association of each item with recruiter status is tested per wave and "
         f"pooled ({len(tests)} tests): {test_list}. The exact or Monte Carlo test replaces the "
         f"chi-square wherever an expected count is under {MIN_EXPECTED}; Holm's method adjusts "
-        "the p-values within each wave.",
+        "the p-values of the questionnaire items within each wave (derived variables, which "
+        "recode an item, are left out of that family).",
     ]
     for name, fit in fits.items():
         lines.append(f"**Model {escape(name)}.** {model_text(fit)}")
@@ -401,9 +402,14 @@ def difference_sentence(
         test = tests[(tests["wave"] == wave) & (tests["variable"] == key[0])]
         if not test.empty:
             t = test.iloc[0]
+            adjusted = (
+                f"Holm-adjusted {p_value(t['p_holm'])}"
+                if pd.notna(t["p_holm"])
+                else "not Holm-adjusted, as it recodes an item already tested"
+            )
             parts.append(
                 f"Association of the item with recruiter status ({_test_name(t['test'])}): "
-                f"p {p_value(t['p_value'])}, Holm-adjusted {p_value(t['p_holm'])}."
+                f"p {p_value(t['p_value'])}, {adjusted}."
             )
     return " ".join(parts)
 
@@ -721,7 +727,7 @@ def limitations(
 ) -> str:
     """What the numbers cannot say, with the counts that make each limit concrete."""
     total = sum(analysed(flows[w]) for w in sheet)
-    shown = crosstabs[crosstabs["group"] != POOLED]
+    shown = crosstabs[(crosstabs["group"] != POOLED) & (crosstabs["wave"] != POOLED)]
     low = shown.drop_duplicates(["wave", "group", "variable"])
     n_low = int(low["low_base"].astype(bool).sum())
     lines = [

@@ -24,6 +24,7 @@ rule tables:
     params:
         level=config["intervals"]["level"],
         min_base=config["intervals"]["min_base"],
+        tests=config["tests"],
         waves=WAVES,
         pooled=True,
     script:
@@ -66,6 +67,7 @@ rule wave_tables:
     params:
         level=config["intervals"]["level"],
         min_base=config["intervals"]["min_base"],
+        tests=config["tests"],
         waves=lambda wildcards: [wildcards.wave],
         pooled=False,
     script:

@@ -8,7 +8,7 @@ with to_log(snakemake.log[0]) as log:
     table = crosstab.by_group(
         data, book, level=params.level, min_base=params.min_base, pooled=params.pooled
     )
-    tests = crosstab.association_tests(data, book, pooled=params.pooled)
+    tests = crosstab.association_tests(data, book, **params.tests, pooled=params.pooled)
     io.write_table(table, snakemake.output.crosstabs)
     io.write_table(crosstab.differences(table, level=params.level), snakemake.output.differences)
     io.write_table(tests, snakemake.output.tests)

@@ -119,8 +119,11 @@ TIME_FORMATS = (
     "%m/%d/%Y %H:%M",
     "%Y-%m-%d",
 )
-# Fractions of a second and a zone suffix ("GMT", "UTC+1", "Z") carry nothing cleaning uses.
-_TIME_NOISE = r"(\.\d+)?\s*(Z|GMT|UTC)?([+-]\d{1,2}(:?\d{2})?)?$"
+# Fractions of a second and a zone suffix ("GMT", "UTC+1", "Z") after a time are dropped: an
+# export states one zone for all its rows. The match starts at the end of the time (kept by
+# the replacement) so that the day of a date-only value ("2014-03-10") is not taken for an
+# offset; Arrow's regular expressions have no look-behind.
+_TIME_NOISE = r"(\d:\d\d|[AP]M)(\.\d+)?\s*(Z|GMT|UTC)?([+-]\d{1,2}(:?\d{2})?)?$"
 
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 
@@ -463,7 +466,7 @@ def parse_times(values: pd.Series) -> tuple[pd.Series, str | None]:
     Returns the parsed values (``NaT`` where the text did not fit) and the layout used.
     """
     text = pc.replace_substring_regex(
-        pc.utf8_trim_whitespace(pa.array(values, type=pa.string())), _TIME_NOISE, ""
+        pc.utf8_trim_whitespace(pa.array(values, type=pa.string())), _TIME_NOISE, r"\1"
     )
     sample = text.filter(pc.is_valid(text))[:1]
     layout = next((f for f in TIME_FORMATS if len(sample) and _fits(sample, f)), None)

@@ -38,6 +38,8 @@ def read(path: Path, *, encoding: str | None = None, sheet: str | None = None) -
     frame.insert(2, "start_time", frame["end_time"])
     frame.insert(3, "finished", pd.array([True] * len(frame), dtype="boolean"))
     frame.insert(4, "progress", pd.array([100.0] * len(frame), dtype="Float64"))
+    # Unknown, not zero: a zero duration would make every response a speeder.
+    frame.insert(5, "duration_s", pd.array([None] * len(frame), dtype="Float64"))
     return Export(path, frame)
 
 
