@@ -607,3 +607,12 @@ def test_a_cell_that_raises_fails_with_its_error(tmp_path):
 def test_a_missing_kernel_says_how_to_install_one():
     with pytest.raises(InputError, match="python -m ipykernel install --user --name nokernel9"):
         report.require_kernel("nokernel9")
+
+
+def test_shares_sentence_lists_one_group_or_several():
+    row = {"wave": "2014", "prop": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10, "base": 20}
+    one = pd.DataFrame([{**row, "group": "recruiters"}])
+    assert report.shares_sentence(one, "2014", 0.95).startswith("Wave 2014: 50.0% of recruiters")
+    assert " and " not in report.shares_sentence(one, "2014", 0.95)
+    two = pd.concat([one, one.assign(group="non_recruiters")])
+    assert " and 50.0% of non-recruiters" in report.shares_sentence(two, "2014", 0.95)

@@ -368,7 +368,8 @@ def shares_sentence(shares: pd.DataFrame, wave: str, level: float) -> str:
         if g in cells.index
         for r in [cells.loc[g]]
     ]
-    return f"Wave {escape(wave)}: " + ", ".join(parts[:-1]) + f" and {parts[-1]}."
+    listed = f"{', '.join(parts[:-1])} and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+    return f"Wave {escape(wave)}: {listed or 'no answers'}."
 
 
 def published_sentence(theme_: Theme, checks: pd.DataFrame | None, wave: str) -> str:
