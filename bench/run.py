@@ -16,7 +16,6 @@ Peak memory is the largest resident set of any finished child process (ru_maxrss
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import subprocess
 import sys
@@ -26,20 +25,13 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from project import copy_project  # noqa: E402  (the tests' helper, on the path just above)
+
 BIN = Path(sys.executable).parent
 PEAK = (
     "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True);"
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
-)
-COPIED = (
-    "Snakefile",
-    "profiles",
-    "workflow",
-    "config",
-    "data",
-    "src",
-    "notebooks",
-    "pyproject.toml",
 )
 
 
@@ -51,16 +43,6 @@ def timed(command: list[str], cwd: Path) -> float:
 
 def median_of(command: list[str], cwd: Path, times: int = 3) -> float:
     return statistics.median(timed(command, cwd) for _ in range(times))
-
-
-def copy_project(target: Path) -> Path:
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def planned(workdir: Path) -> Counter:

@@ -18,31 +18,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from project import copy_project
 
-ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-COPIED = (
-    "Snakefile",
-    "profiles",
-    "workflow",
-    "config",
-    "data",
-    "src",
-    "notebooks",
-    "pyproject.toml",
-)
 pytestmark = pytest.mark.slow
-
-
-def copy_project(target: Path) -> Path:
-    target.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, target / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            shutil.copy2(source, target / name)
-    return target
 
 
 def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
