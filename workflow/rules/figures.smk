@@ -6,7 +6,7 @@ rule figures:
         coefficients=expand(rules.model.output.coefficients, model=MODELS[0]),
         flows=expand(rules.ingest.output.flow, wave=WAVES),
         codebook=config["codebook"],
-        lib=lib("figures", "theme", "claims"),
+        lib=lib("figures", "theme", "claims", "crosstab"),
     output:
         report(
             expand(

@@ -17,7 +17,7 @@ rule writeup:
         raw=raw_files(WAVES_SHEET),
         codebook=config["codebook"],
         claims_file=config["claims_file"],
-        lib=lib("report", "figures", "theme", "claims", "manifest"),
+        lib=lib("report", "figures", "theme", "claims", "crosstab", "manifest"),
     output:
         notebook=f"{REPORT}/writeup.ipynb",
         html=report(f"{REPORT}/writeup.html", caption="../report/writeup.rst", category="6. Report"),
@@ -47,7 +47,7 @@ rule wave_report:
         raw=lambda wildcards: raw_files({wildcards.wave: wave_row(wildcards)}),
         codebook=config["codebook"],
         claims_file=config["claims_file"],
-        lib=lib("report", "figures", "theme", "claims", "manifest"),
+        lib=lib("report", "figures", "theme", "claims", "crosstab", "manifest"),
     output:
         notebook=f"{REPORT}/waves/{{wave}}.ipynb",
         html=report(
