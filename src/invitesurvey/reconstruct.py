@@ -779,7 +779,7 @@ def respondents(counts: pd.DataFrame, book: Codebook, settings: Settings) -> pd.
     }
     rows = pd.concat([p.assign(role=r) for r, p in parts.items()], ignore_index=True)
     rows = pd.concat([rows, people(len(rows), rng)], axis=1)
-    for var in book.variables:
+    for var in book.wave1:
         if var.type == "text":
             text = pd.Series(comments(len(rows), float(art["comments_share"]), rng), dtype=object)
             text[rows["role"].eq("preview_or_test")] = TEST_COMMENT
@@ -792,7 +792,7 @@ def respondents(counts: pd.DataFrame, book: Codebook, settings: Settings) -> pd.
     rows["progress"] = paradata["progress"].astype(float)
     rows["finished"] = paradata["finished"].astype(bool)
     rows["status"] = np.where(rows["role"].eq("preview_or_test"), "test", "response")
-    frame = rows[[*PARADATA, *(v.name for v in book.variables), "role"]]
+    frame = rows[[*PARADATA, *(v.name for v in book.wave1), "role"]]
     wrong = frame.index[cleaning_rules(frame, book, settings).ne(frame["role"])]
     if len(wrong):
         raise InputError(
