@@ -2,12 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
+from invitesurvey import codebook
 from invitesurvey.codebook import Codebook
 from invitesurvey.errors import InputError
+from invitesurvey.formats import Export
 from invitesurvey.harmonise import Mapping, harmonise, load_mapping
+
+FOLLOW_UP = ("pending_invitations", "accept_reasons", "accept_likelihood", "accept_reasons_other")
+WAVE1 = Mapping(absent=FOLLOW_UP)
+
+
+def run(frame: pd.DataFrame, mapping: Mapping = WAVE1, alternates=None, **export) -> pd.DataFrame:
+    """Harmonise a frame as a reader would return it; the harmonised frame."""
+    found = Export(Path("x.csv"), frame, alternates or {}, **export)
+    return harmonise(found, BOOK, mapping, file="x.csv").frame
+
+
+BOOK = codebook.load(Path(__file__).resolve().parents[1] / "config" / "codebook.yaml")
 
 
 def export_frame(book: Codebook, rows: list[dict[str, str | None]]) -> pd.DataFrame:
@@ -33,7 +49,7 @@ ANSWERS = {
 
 
 def test_labels_become_codes_and_booleans(book):
-    out = harmonise(export_frame(book, [ANSWERS]), {}, book, Mapping(), file="x.csv")
+    out = run(export_frame(book, [ANSWERS]))
     assert out["recruiter"].tolist() == [True]
     assert out.loc[0, "purpose"] == "hire"
     assert out.loc[0, "stranger_response"] == "known_only"
@@ -46,18 +62,12 @@ def test_matching_ignores_case_spacing_and_curly_quotes(book):
     frame = export_frame(book, [answers])
     frame.columns = [c.upper() if c != "source_row" else c for c in frame.columns]
     frame = frame.rename(columns={"RESPONDENT_ID": "respondent_id"})
-    out = harmonise(frame, {}, book, Mapping(), file="x.csv")
+    out = run(frame)
     assert out.loc[0, "unaccepted_action"] == "dont_know"
 
 
 def test_blank_answer_is_item_nonresponse_not_no(book):
-    out = harmonise(
-        export_frame(book, [{**ANSWERS, "invites_strangers": None}]),
-        {},
-        book,
-        Mapping(),
-        file="x.csv",
-    )
+    out = run(export_frame(book, [{**ANSWERS, "invites_strangers": None}]))
     assert out["invites_strangers"].isna().all()
 
 
@@ -68,18 +78,20 @@ def test_every_unknown_label_is_listed_with_row_column_and_closest(book):
         {**ANSWERS, "seniority": "Intern"},
     ]
     with pytest.raises(InputError) as caught:
-        harmonise(export_frame(book, rows), {}, book, Mapping(), file="wave.csv")
+        harmonise(Export(Path("w"), export_frame(book, rows)), book, WAVE1, file="wave.csv")
     text = str(caught.value)
     assert text.startswith("wave.csv: 2 problem(s)")
-    assert "row 4, column 'What is your main reason for using LinkedIn at present?'" in text
-    assert "closest: 'Hiring or recruiting'" in text
-    assert "row 5" in text and "'Intern'" in text
+    assert (
+        "column 'What is your main reason for using LinkedIn at present?': 'Hiring or recuiting' "
+        "(row 4, closest 'Hiring or recruiting') are not labels of 'purpose'" in text
+    )
+    assert "'Intern' (row 5) are not labels of 'seniority'" in text
 
 
 def test_missing_question_column_is_named(book):
     frame = export_frame(book, [ANSWERS]).drop(columns=[book["seniority"].question])
     with pytest.raises(InputError, match="no column for 'seniority'"):
-        harmonise(frame, {}, book, Mapping(), file="x.csv")
+        run(frame)
 
 
 def test_unmatched_column_gets_closest_wording(book):
@@ -87,7 +99,7 @@ def test_unmatched_column_gets_closest_wording(book):
         columns={book["seniority"].question: "Which best describes your level?"}
     )
     with pytest.raises(InputError) as caught:
-        harmonise(frame, {}, book, Mapping(), file="x.csv")
+        run(frame)
     assert "closest: 'Which best describes your current level?'" in str(caught.value)
 
 
@@ -96,14 +108,14 @@ def test_mapping_renames_tags_maps_numeric_labels_and_declares_absent(book, tmp_
     path.write_text(
         "columns: {Q2: purpose}\n"
         "labels: {purpose: {'1': find_role, '2': hire}}\n"
-        "absent: [invites_strangers]\n"
+        "absent: [invites_strangers, pending_invitations, accept_reasons, accept_likelihood]\n"
     )
     mapping = load_mapping(path, book)
     frame = export_frame(book, [ANSWERS]).drop(columns=[book["invites_strangers"].question])
     frame = frame.rename(columns={book["purpose"].question: "What brings you to LinkedIn?"})
     frame["What brings you to LinkedIn?"] = pd.array(["2"], dtype="string")
     alternates = {"What brings you to LinkedIn?": ["Q2", "QID2"]}
-    out = harmonise(frame, alternates, book, mapping, file="x.csv")
+    out = run(frame, mapping, alternates)
     assert out.loc[0, "purpose"] == "hire"
     assert out["invites_strangers"].isna().all()
 

@@ -17,8 +17,15 @@ import yaml
 from invitesurvey import codebook
 from invitesurvey.clean import QC, complete_paradata, exclude
 from invitesurvey.errors import InputError
-from invitesurvey.formats import read_export
-from invitesurvey.harmonise import harmonise, load_mapping, match_columns
+from invitesurvey.formats import Export, read_export
+from invitesurvey.harmonise import (
+    OTHER_TEXT,
+    Target,
+    harmonise,
+    load_mapping,
+    match_columns,
+    shorten,
+)
 from invitesurvey.io import read_yaml
 
 SHEET_COLUMNS = (
@@ -30,17 +37,29 @@ SHEET_COLUMNS = (
     "mapping",
     "encoding",
     "sheet",
+    "date_order",
     "note",
 )
+TYPE_NAMES = {
+    "boolean": "yes/no",
+    "categorical": "single choice",
+    "numeric": "number",
+    "multiple": "select-all",
+    "grid": "grid",
+    "text": "free text",
+}
 SCHEMA = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "waves.schema.yaml"
 
 
 @dataclass(frozen=True)
 class WaveCheck:
     row: dict[str, str]
-    matched: dict[str, str]
+    book: codebook.Codebook
+    export: Export
+    matched: dict[str, Target]
     absent: tuple[str, ...]
     flow: pd.DataFrame
+    recodes: pd.DataFrame
 
 
 def fieldwork_dates(start_times: pd.Series) -> tuple[str, str]:
@@ -53,11 +72,13 @@ def fieldwork_dates(start_times: pd.Series) -> tuple[str, str]:
 
 def check_wave(args: argparse.Namespace, book: codebook.Codebook, qc: QC) -> WaveCheck:
     """Read, map and preview the QC of the export named in ``args``; raise on any misfit."""
-    export = read_export(args.file, args.format, encoding=args.encoding, sheet=args.sheet)
+    export = read_export(
+        args.file, args.format, encoding=args.encoding, sheet=args.sheet, date_order=args.date_order
+    )
     mapping = load_mapping(args.mapping, book)
-    harmonised = harmonise(export.frame, export.alternates, book, mapping, file=args.file)
-    matched, _ = match_columns(list(export.frame.columns), export.alternates, book, mapping)
-    frame = complete_paradata(harmonised, book)
+    harmonised = harmonise(export, book, mapping, file=args.file)
+    matched, _ = match_columns(export, book, mapping)
+    frame = complete_paradata(harmonised.frame, book)
     first, last = (
         (args.fieldwork_start, args.fieldwork_end)
         if args.fieldwork_start and args.fieldwork_end
@@ -74,18 +95,67 @@ def check_wave(args: argparse.Namespace, book: codebook.Codebook, qc: QC) -> Wav
         "mapping": args.mapping or "",
         "encoding": args.encoding or "",
         "sheet": args.sheet or "",
+        "date_order": args.date_order or "",
         "note": args.note,
     }
-    return WaveCheck(row=row, matched=matched, absent=mapping.absent, flow=flow)
+    return WaveCheck(
+        row=row,
+        book=book,
+        export=export,
+        matched=matched,
+        absent=mapping.absent,
+        flow=flow,
+        recodes=harmonised.recodes,
+    )
+
+
+def _column_id(export: Export, column: str) -> str:
+    """How a person finds a column: its export tag where the tool writes one, else its text."""
+    tags = [a for a in export.alternates.get(column, []) if not a.startswith("column ")]
+    return tags[0] if tags else repr(shorten(column, 60))
+
+
+def question_type(var: codebook.Variable, parts: list[str | None]) -> str:
+    """``select-all, 6 options + other text``: the type and what the export's columns hold."""
+    kind = TYPE_NAMES[var.type]
+    if var.type == "multiple":
+        options = [p for p in parts if p not in (None, "other", OTHER_TEXT)]
+        if None in parts:
+            other = " + other text" if var.other else ""
+            return f"{kind}, {len(var.codes)} options{other} (one column, joined by ', ')"
+        other = " + other text" if {"other", OTHER_TEXT} & set(parts) else ""
+        return f"{kind}, {len(options)} options{other}"
+    if var.type == "grid":
+        return f"{kind}, {len(parts)} rows x {len(var.codes)}-point scale"
+    if var.type == "numeric":
+        rule = var.numeric
+        whole = "whole, " if rule.integer else ""
+        return f"{kind} ({whole}{rule.minimum:,g} to {rule.maximum:,g})"
+    return kind
 
 
 def describe(result: WaveCheck) -> str:
-    """What maps to what, and the QC exclusions the workflow will apply."""
+    """What maps to what (type, columns grouped), the recodes, and the QC exclusions."""
     lines = [f"wave {result.row['wave']}: {result.row['path']} ({result.row['format']})"]
-    lines.append(f"columns matched to the codebook ({len(result.matched)}):")
-    lines += [f"  {name:<18} <- {column!r}" for column, name in result.matched.items()]
+    by_variable: dict[str, list[tuple[str, str | None]]] = {}
+    for column, target in result.matched.items():
+        by_variable.setdefault(target.variable, []).append((column, target.part))
+    lines.append(f"questions matched to the codebook ({len(by_variable)}):")
+    for name, columns in by_variable.items():
+        ids = [_column_id(result.export, c) for c, _ in columns]
+        shown = ids[0] if len(ids) == 1 else f"{ids[0]} ... {ids[-1]} ({len(ids)} columns)"
+        kind = question_type(result.book[name], [p for _, p in columns])
+        lines.append(f"  {shown} -> {name}: {kind}")
+    told = getattr(result.export, "told_apart", {}) or {}
+    if told:
+        lines.append("columns with a repeated header, told apart:")
+        lines += [f"  {shorten(c, 60)!r}: by {how}" for c, how in told.items()]
     if result.absent:
         lines.append(f"declared absent in the mapping: {', '.join(result.absent)}")
+    if len(result.recodes):
+        lines.append("answers a documented rule will change (see recodes.csv after the run):")
+        counts = result.recodes.groupby(["variable", "rule"]).size()
+        lines += [f"  {v}: {r} {n}" for (v, r), n in counts.items()]
     lines.append("quality control preview:")
     lines += [
         f"  {r.rule:<16} {r.rows_in:>8} in {r.excluded:>7} excluded {r.rows_out:>8} out"

@@ -38,13 +38,15 @@ class Cleaned:
     data: pd.DataFrame
     exclusions: pd.DataFrame
     flow: pd.DataFrame
+    recodes: pd.DataFrame | None = None
 
 
 def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     """Fill in the paradata a format does not export, from what it does.
 
-    Without a progress column, progress is the position of the last answered closed question
-    (questionnaire order) as a percentage: a break-off leaves every later question blank,
+    Without a progress column, progress is the position of the last answered question
+    (questionnaire order, a select-all or grid counting as answered when any part is) as a
+    percentage: a break-off leaves every later question blank,
     while item non-response leaves later answers in place. The two cannot be told apart for
     the last question: a respondent who skipped only it reads as breaking off before it, so
     such exports count a response as complete only when its last closed question is answered.
@@ -62,12 +64,19 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
         else:
             out["duration_s"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
     if "progress" not in out:
-        items = [v.name for v in book.items if v.name in out and out[v.name].notna().any()]
-        answered = out[items].notna().to_numpy()
+        asked = [
+            [c for c in v.columns if c in out]
+            for v in book.questions
+            if any(c in out and out[c].notna().any() for c in v.columns)
+        ]
+        answered = np.column_stack(
+            [out[columns].notna().any(axis=1).to_numpy() for columns in asked]
+            or [np.zeros(len(out), dtype=bool)]
+        )
         last = np.where(
             answered.any(axis=1), answered.shape[1] - np.argmax(answered[:, ::-1], 1), 0
         )
-        out["progress"] = pd.array(100 * last / max(len(items), 1), dtype="Float64")
+        out["progress"] = pd.array(100 * last / max(len(asked), 1), dtype="Float64")
     if "finished" not in out:
         out["finished"] = (out["progress"] >= 100).astype("boolean")
     if "status" not in out:
@@ -200,12 +209,20 @@ def clean(
     *,
     wave: str,
     fieldwork_start: str | pd.Timestamp,
+    recodes: pd.DataFrame | None = None,
 ) -> Cleaned:
-    """From a harmonised export to analysis data: QC, no personal data, derived, typed."""
+    """From a harmonised export to analysis data: QC, no personal data, derived, typed.
+
+    ``recodes`` (answers the harmonising rules changed) are kept for the analysed rows only,
+    beside the exclusions, so the cleaning record describes the data analysed.
+    """
     frame = complete_paradata(harmonised, book)
     kept, exclusions, flow = exclude(frame, qc, pd.Timestamp(fieldwork_start))
-    items = [v.name for v in book.items]
-    data = kept[["respondent_id", "start_time", "duration_s", *items]].copy()
+    answers = [c for v in book.questions for c in v.columns]
+    data = kept[["respondent_id", "start_time", "duration_s", *answers]].copy()
     data.insert(0, "wave", pd.Series(wave, index=data.index, dtype="string"))
     data = typed(derive(data, book), book).reset_index(drop=True)
-    return Cleaned(data=data, exclusions=exclusions, flow=flow)
+    data = data[["wave", "respondent_id", "start_time", "duration_s", *book.clean_columns]]
+    if recodes is not None:
+        recodes = recodes[recodes["source_row"].isin(kept["source_row"])].reset_index(drop=True)
+    return Cleaned(data=data, exclusions=exclusions, flow=flow, recodes=recodes)

@@ -56,6 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--mapping", help="wave mapping file for wording or label changes")
     add.add_argument("--encoding")
     add.add_argument("--sheet")
+    add.add_argument(
+        "--date-order",
+        choices=("month_first", "day_first"),
+        help="order of day and month where every date of the export reads both ways",
+    )
     add.add_argument("--note", default="")
     add.add_argument("--config", default="config/config.yaml")
     add.add_argument("--check-only", action="store_true", help="report, do not append")

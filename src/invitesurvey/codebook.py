@@ -152,7 +152,9 @@ class Codebook:
     @property
     def items(self) -> list[Variable]:
         """Single-answer closed questions (yes/no, one choice), in questionnaire order."""
-        return [v for v in self.variables if v.type in ("boolean", "categorical") and not v.personal]
+        return [
+            v for v in self.variables if v.type in ("boolean", "categorical") and not v.personal
+        ]
 
     @property
     def questions(self) -> list[Variable]:

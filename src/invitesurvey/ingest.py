@@ -21,13 +21,19 @@ def ingest_wave(
     fieldwork_start: str,
     encoding: str | None = None,
     sheet: str | None = None,
+    date_order: str | None = None,
 ) -> Cleaned:
     """Read ``raw`` as ``fmt``, map it through the codebook and apply quality control."""
-    export = read_export(raw, fmt, encoding=encoding, sheet=sheet)
-    harmonised = harmonise(
-        export.frame, export.alternates, book, load_mapping(mapping, book), file=raw
+    export = read_export(raw, fmt, encoding=encoding, sheet=sheet, date_order=date_order)
+    harmonised = harmonise(export, book, load_mapping(mapping, book), file=raw)
+    return clean(
+        harmonised.frame,
+        book,
+        qc,
+        wave=wave,
+        fieldwork_start=fieldwork_start,
+        recodes=harmonised.recodes,
     )
-    return clean(harmonised, book, qc, wave=wave, fieldwork_start=fieldwork_start)
 
 
 def summary(cleaned: Cleaned) -> str:
@@ -36,4 +42,9 @@ def summary(cleaned: Cleaned) -> str:
         f"{row.rule:>16}: {row.rows_in} in, {row.excluded} excluded, {row.rows_out} out"
         for row in cleaned.flow.itertuples()
     ]
+    recodes = cleaned.recodes if cleaned.recodes is not None else None
+    if recodes is not None and len(recodes):
+        counts = recodes.groupby(["variable", "rule"]).size()
+        lines.append("answers recoded (recodes.csv):")
+        lines += [f"{v:>24} {r}: {n}" for (v, r), n in counts.items()]
     return "cleaning flow\n" + "\n".join(lines)

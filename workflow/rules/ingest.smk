@@ -22,6 +22,12 @@ rule ingest:
             category="1. Data",
             subcategory="{wave}",
         ),
+        recodes=report(
+            f"{OUT}/waves/{{wave}}/recodes.csv",
+            caption="../report/recodes.rst",
+            category="1. Data",
+            subcategory="{wave}",
+        ),
     log:
         f"{LOGS}/ingest/{{wave}}.log",
     conda:
@@ -30,6 +36,7 @@ rule ingest:
         format=lambda wc: wave_row(wc)["format"],
         encoding=lambda wc: wave_row(wc).get("encoding") or None,
         sheet=lambda wc: wave_row(wc).get("sheet") or None,
+        date_order=lambda wc: wave_row(wc).get("date_order") or None,
         fieldwork_start=lambda wc: wave_row(wc)["fieldwork_start"],
         qc=config["qc"],
     script:

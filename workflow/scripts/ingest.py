@@ -15,8 +15,10 @@ with to_log(snakemake.log[0]) as log:
         fieldwork_start=params.fieldwork_start,
         encoding=params.encoding,
         sheet=params.sheet,
+        date_order=params.date_order,
     )
     io.write_parquet(cleaned.data, snakemake.output.clean)
     io.write_table(cleaned.exclusions, snakemake.output.exclusions)
     io.write_table(cleaned.flow, snakemake.output.flow)
+    io.write_table(cleaned.recodes, snakemake.output.recodes)
     log.info(summary(cleaned))
