@@ -12,10 +12,18 @@ import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import matplotlib as mpl
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FixedLocator, NullLocator, PercentFormatter, StrMethodFormatter
+from matplotlib.patches import Patch
+from matplotlib.ticker import (
+    FixedLocator,
+    FuncFormatter,
+    NullLocator,
+    PercentFormatter,
+    StrMethodFormatter,
+)
 
 from invitesurvey import theme
 from invitesurvey.claims import Claim, Claims
@@ -489,3 +497,269 @@ def trends(
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="outside lower center", ncols=len(groups), frameon=False)
     return fig
+
+
+# Figures of the follow-up question types, one per question, named after its variable and
+# drawn from the pooled rows (wave "all") of the item tables (docs/architecture.md).
+ITEM_PREFIX = "item_"
+ITEM_TYPES = ("multiple", "grid", "numeric")
+ITEM_TABLES = {"multiple": "multiple", "grid": "grid", "numeric": "numeric_bins"}
+NOT_ADDING_UP = "shares do not add to 100%"
+NOT_ASKED = "Not asked in any wave"
+
+
+def item_names(book: Codebook) -> list[str]:
+    """The item figures the codebook calls for: ``item_{variable}`` per numeric, select-all
+    and grid question, in questionnaire order (``common.smk`` derives the same list)."""
+    return [f"{ITEM_PREFIX}{v.name}" for v in book.questions if v.type in ITEM_TYPES]
+
+
+def _item_file(var: Variable) -> str:
+    return f"results/tables/{ITEM_TABLES[var.type]}.csv"
+
+
+def _pooled_rows(
+    table: pd.DataFrame, var: Variable, columns: list[str]
+) -> tuple[pd.DataFrame, list[str]]:
+    """The pooled rows of one question and the waves they pool (those with rows of their own)."""
+    _require(table, ["wave", "group", "variable", *columns], _item_file(var))
+    rows = table[table["variable"] == var.name].assign(wave=lambda t: t["wave"].astype(str))
+    waves = sorted(set(rows["wave"]) - {"all"})
+    return rows[rows["wave"] == "all"], waves
+
+
+def _pool_text(waves: list[str]) -> str:
+    if not waves:
+        return "Waves pooled"
+    if len(waves) == 1:
+        return f"Wave {waves[0]}"
+    return f"Waves {', '.join(waves[:-1])} and {waves[-1]} pooled"
+
+
+def _groups_of(rows: pd.DataFrame) -> list[str]:
+    return [g for g in theme.GROUPS if g in set(rows["group"])]
+
+
+def not_asked(var: Variable) -> Figure:
+    """The empty state of an item figure: the question's title and "not asked in any wave"."""
+    fig = theme.figure(8, 2.2)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_title(textwrap.fill(var.title, 60))
+    ax.text(0.5, 0.5, NOT_ASKED, transform=ax.transAxes, ha="center", va="center", color="0.35")
+    return fig
+
+
+def _titled(fig: Figure, var: Variable, subtitle: str) -> None:
+    fig.suptitle(textwrap.fill(var.title, 60))
+    fig.axes[0].set_title(textwrap.fill(subtitle, 90), fontsize="small", color="0.25")
+
+
+def _missing_cells(file: str, var: Variable, column: str, hint: str) -> InputError:
+    return InputError(
+        f"the pooled rows of {var.name!r} lack some {column}s for some groups",
+        file=file,
+        column=column,
+        hint=hint,
+    )
+
+
+def item_multiple(table: pd.DataFrame, book: Codebook, variable: str) -> Figure:
+    """A select-all question from ``multiple.csv``: each option's share by group, with its
+    Wilson interval; hatched bars have a low base. The subtitle says the shares do not add to
+    100%, as each is of everyone in the group who answered the question."""
+    var = book[variable]
+    columns = ["code", "prop", "ci_low", "ci_high", "low_base"]
+    rows, waves = _pooled_rows(table, var, columns)
+    if rows.empty:
+        return not_asked(var)
+    options = [code_text(a.code) for a in var.options]
+    groups = _groups_of(rows)
+    cells = rows.assign(code=rows["code"].astype(str)).set_index(["group", "code"])
+    wanted = pd.MultiIndex.from_product([groups, options])
+    if not wanted.isin(cells.index).all():
+        raise _missing_cells(_item_file(var), var, "code", "Every option needs a row per group.")
+    colours = theme.group_colours()
+    step = 2 * _BAR / len(groups)
+    fig = theme.figure(8, 0.75 * len(options) + 2.2)
+    ax = fig.subplots()
+    for i, group in enumerate(groups):
+        drawn = cells.loc[group].reindex(options).reset_index()
+        drawn = drawn[drawn["prop"].notna()]
+        y = drawn["code"].map(options.index) - _BAR + step * (i + 0.5)
+        ax.barh(
+            y,
+            100 * drawn["prop"],
+            step,
+            color=colours[group],
+            hatch=["///" if low else "" for low in drawn["low_base"].astype(bool)],
+            edgecolor="white",
+            label=theme.GROUP_LABELS[group],
+        )
+        ax.errorbar(100 * drawn["prop"], y, xerr=_interval(drawn), **_CI)
+    labels = [a.label for a in var.options]
+    ax.set_yticks(range(len(options)), [textwrap.fill(t, WRAP) for t in labels])
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(100))
+    ax.set_xlabel("Share of the group's respondents who answered the question")
+    ax.grid(axis="y", visible=False)
+    _titled(fig, var, f"Select all that apply: {NOT_ADDING_UP}. {_pool_text(waves)}.")
+    handles, names = ax.get_legend_handles_labels()
+    if rows["low_base"].astype(bool).any():
+        handles.append(Patch(facecolor="0.75", edgecolor="white", hatch="///"))
+        names.append("Low base (under the configured minimum)")
+    fig.legend(handles, names, loc="outside lower center", ncols=len(names), frameon=False)
+    return fig
+
+
+def item_grid(table: pd.DataFrame, book: Codebook, variable: str) -> Figure:
+    """A grid from ``grid.csv`` as diverging stacked bars: one panel per row, a bar per group;
+    the top-box codes run right of the line, the other codes left of it, each code's share
+    of the group's respondents who answered the row. The top-box share is written at the
+    right end of each bar."""
+    var = book[variable]
+    rows, waves = _pooled_rows(table, var, ["row", "code", "prop"])
+    if rows.empty:
+        return not_asked(var)
+    codes = [code_text(c) for c in var.code_values]
+    row_codes = [code_text(r.code) for r in var.rows]
+    groups = _groups_of(rows)
+    cells = rows.assign(row=rows["row"].astype(str), code=rows["code"].astype(str))
+    shares = cells.set_index(["row", "group", "code"])["prop"]
+    wanted = pd.MultiIndex.from_product([row_codes, groups, codes])
+    if not wanted.isin(shares.index).all():
+        raise _missing_cells(
+            _item_file(var), var, "code", "Every row needs every scale code per group."
+        )
+    colour = dict(zip(codes, _diverging(len(codes), var.top_box), strict=True))
+    # Outward from the line: the weakest top-box code first on the right, the first code
+    # below the top box first on the left.
+    right = codes[: var.top_box][::-1]
+    left = codes[var.top_box :]
+    fig = theme.figure(8, (0.32 * len(groups) + 0.55) * len(row_codes) + 2.0)
+    axes = fig.subplots(len(row_codes), 1, sharex=True, squeeze=False)[:, 0]
+    y = np.arange(len(groups))
+    handles = {}
+    for ax, row in zip(axes, var.rows, strict=True):
+        share = shares.loc[code_text(row.code)].unstack("code").reindex(groups)[codes]
+        share = 100 * share.fillna(0)
+        for side, sign in ((right, 1), (left, -1)):
+            start = np.zeros(len(groups))
+            for code in side:
+                width = sign * share[code].to_numpy()
+                handles[code] = ax.barh(y, width, 0.7, left=start, color=colour[code])
+                start += width
+        top = share[codes[: var.top_box]].sum(axis=1).to_numpy()
+        for at, value in zip(y, top, strict=True):
+            ax.annotate(
+                f"{value:.0f}%", (value, at), xytext=(3, 0), textcoords="offset points",
+                va="center", fontsize="small",
+            )  # fmt: skip
+        ax.axvline(0, color="0.2", linewidth=1)
+        ax.set_yticks(y, [theme.GROUP_LABELS[g] for g in groups])
+        ax.invert_yaxis()
+        ax.set_title(textwrap.fill(row.label, 70), loc="left", fontsize="medium")
+        ax.grid(axis="y", visible=False)
+    axes[-1].set_xlim(-100, 112)
+    axes[-1].xaxis.set_major_locator(FixedLocator(range(-100, 101, 25)))
+    axes[-1].xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{abs(x):.0f}%"))
+    axes[-1].set_xlabel("Share of the group's respondents who answered the row")
+    top_labels = " or ".join(var.label_of(c) for c in var.code_values[: var.top_box]).lower()
+    fig.suptitle(textwrap.fill(var.title, 60))
+    # Under the legend, as the panels' titles are the rows' labels.
+    fig.legend(
+        [handles[c] for c in codes],
+        [var.label_of(c) for c in var.code_values],
+        loc="outside lower center",
+        ncols=len(codes),
+        frameon=False,
+        title=f"Right of the line: {top_labels}; left: the rest. {_pool_text(waves)}.",
+        title_fontsize="small",
+    )
+    return fig
+
+
+def _diverging(count: int, top: int) -> list[str]:
+    """Colours of an ordered scale, first code first: blues for the top box, darkest first,
+    reds for the rest, darkest last (ColorBrewer RdBu, safe for colour-blind readers)."""
+    cmap = mpl.colormaps["RdBu"]
+    blues = [cmap(0.95 - 0.3 * i / max(top - 1, 1)) for i in range(top)]
+    reds = [cmap(0.35 - 0.3 * i / max(count - top - 1, 1)) for i in range(count - top)]
+    return [mpl.colors.to_hex(c) for c in (*blues, *reds)]
+
+
+def _bin_text(low: float, high: float) -> str:
+    if low == high:
+        return f"{low:g}"
+    return f"{low:g} to {high:g}" if low < 0 else f"over {low:g}, under {high:g}"
+
+
+def item_numeric(bins: pd.DataFrame, book: Codebook, variable: str) -> Figure:
+    """A numeric question's distribution from ``numeric_bins.csv``: each group's share of
+    answers per bin, as steps on a log axis; zero (and any bin a log axis cannot hold) is
+    drawn apart on the left. Empty bins past the largest answer are left out."""
+    var = book[variable]
+    rows, waves = _pooled_rows(bins, var, ["bin_low", "bin_high", "n"])
+    if rows.empty:
+        return not_asked(var)
+    groups = _groups_of(rows)
+    counts = rows.pivot_table(
+        index=["bin_low", "bin_high"], columns="group", values="n", aggfunc="sum"
+    )[groups].sort_index()
+    totals = counts.sum()
+    groups = [g for g in groups if totals[g] > 0]
+    if not groups:
+        return not_asked(var)
+    shares = counts[groups] / totals[groups]
+    apart = shares[shares.index.get_level_values("bin_low") <= 0]
+    logged = shares[shares.index.get_level_values("bin_low") > 0]
+    used = np.flatnonzero(counts.loc[logged.index].sum(axis=1).to_numpy() > 0)
+    logged = logged.iloc[: used[-1] + 1 if used.size else 1]
+    edges = [*logged.index.get_level_values("bin_low"), *logged.index[-1:].get_level_values(1)]
+    colours = theme.group_colours()
+    fig = theme.figure(8, 4.4)
+    side, ax = fig.subplots(1, 2, sharey=True, width_ratios=[1, 5])
+    step = 2 * _BAR / len(groups)
+    for i, group in enumerate(groups):
+        x = np.arange(len(apart)) - _BAR + step * (i + 0.5)
+        side.bar(x, 100 * apart[group], step, color=colours[group])
+        if len(logged):
+            ax.stairs(
+                100 * logged[group].to_numpy(),
+                edges,
+                color=colours[group],
+                linewidth=2,
+                label=f"{theme.GROUP_LABELS[group]} (n = {int(totals[group])})",
+            )
+    side.set_xticks(range(len(apart)), [_bin_text(lo, hi) for lo, hi in apart.index])
+    side.set_xlim(-0.6, len(apart) - 0.4)
+    side.yaxis.set_major_formatter(PercentFormatter(100))
+    side.set_ylabel("Share of the group's answers")
+    side.grid(axis="x", visible=False)
+    ax.set_xscale("log")
+    if len(logged):
+        ax.set_xlim(edges[0], edges[-1])
+        ax.xaxis.set_major_locator(FixedLocator(edges))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
+    ax.set_xlabel("Answer (log scale; bins include their lower edge)")
+    ax.set_ylim(bottom=0)
+    fig.suptitle(textwrap.fill(var.title, 60))
+    side.set_title("Zero", fontsize="small", color="0.25")
+    ax.set_title(f"{_pool_text(waves)}; log axis, zero drawn apart", fontsize="small", color="0.25")
+    fig.legend(loc="outside lower center", ncols=len(groups), frameon=False)
+    return fig
+
+
+def item(tables: Mapping[str, pd.DataFrame], book: Codebook, variable: str) -> Figure:
+    """The item figure of ``variable``: ``tables`` maps ``multiple``, ``grid`` and
+    ``numeric_bins`` to the pooled item tables."""
+    var = book[variable]
+    draw = {"multiple": item_multiple, "grid": item_grid, "numeric": item_numeric}
+    if var.type not in draw:
+        raise InputError(
+            f"{variable!r} is a {var.type} question, which has no item figure",
+            hint=f"Item figures are drawn for {', '.join(ITEM_TYPES)} questions.",
+        )
+    return draw[var.type](tables[ITEM_TABLES[var.type]], book, variable)

@@ -1,9 +1,10 @@
 rule tables:
-    """Cross-tabulations, differences, association tests and wave-to-wave changes."""
+    """Cross-tabulations, differences, association tests and wave-to-wave changes; the tables
+    of the select-all, grid and numeric questions."""
     input:
         waves=clean_waves(),
         codebook=config["codebook"],
-        lib=lib("crosstab"),
+        lib=lib("crosstab", "itemtables"),
     output:
         crosstabs=report(
             f"{OUT}/tables/crosstabs.csv", caption="../report/crosstabs.rst", category="2. Tables"
@@ -16,6 +17,31 @@ rule tables:
         tests=report(f"{OUT}/tables/tests.csv", caption="../report/tests.rst", category="2. Tables"),
         changes=report(
             f"{OUT}/tables/changes.csv", caption="../report/changes.rst", category="2. Tables"
+        ),
+        multiple=report(
+            f"{OUT}/tables/multiple.csv", caption="../report/multiple.rst", category="2. Tables"
+        ),
+        multiple_differences=report(
+            f"{OUT}/tables/multiple_differences.csv",
+            caption="../report/multiple_differences.rst",
+            category="2. Tables",
+        ),
+        grid=report(f"{OUT}/tables/grid.csv", caption="../report/grid.rst", category="2. Tables"),
+        grid_top=report(
+            f"{OUT}/tables/grid_top.csv", caption="../report/grid_top.rst", category="2. Tables"
+        ),
+        numeric=report(
+            f"{OUT}/tables/numeric.csv", caption="../report/numeric.rst", category="2. Tables"
+        ),
+        numeric_tests=report(
+            f"{OUT}/tables/numeric_tests.csv",
+            caption="../report/numeric_tests.rst",
+            category="2. Tables",
+        ),
+        numeric_bins=report(
+            f"{OUT}/tables/numeric_bins.csv",
+            caption="../report/numeric_bins.rst",
+            category="2. Tables",
         ),
     log:
         f"{LOGS}/tables.log",
@@ -32,7 +58,7 @@ rule tables:
 
 
 rule wave_tables:
-    """One wave's own cross-tabulations, differences and tests, for its report.
+    """One wave's own cross-tabulations, differences, tests and item tables, for its report.
 
     The same functions as the pooled tables, on one wave: its rows equal that wave's rows of
     the pooled tables, and adding a wave leaves them (and the wave's report) untouched.
@@ -40,7 +66,7 @@ rule wave_tables:
     input:
         waves=[f"{OUT}/waves/{{wave}}/clean.parquet"],
         codebook=config["codebook"],
-        lib=lib("crosstab"),
+        lib=lib("crosstab", "itemtables"),
     output:
         crosstabs=report(
             f"{OUT}/waves/{{wave}}/crosstabs.csv",
@@ -57,6 +83,48 @@ rule wave_tables:
         tests=report(
             f"{OUT}/waves/{{wave}}/tests.csv",
             caption="../report/tests.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        multiple=report(
+            f"{OUT}/waves/{{wave}}/multiple.csv",
+            caption="../report/multiple.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        multiple_differences=report(
+            f"{OUT}/waves/{{wave}}/multiple_differences.csv",
+            caption="../report/multiple_differences.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        grid=report(
+            f"{OUT}/waves/{{wave}}/grid.csv",
+            caption="../report/grid.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        grid_top=report(
+            f"{OUT}/waves/{{wave}}/grid_top.csv",
+            caption="../report/grid_top.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        numeric=report(
+            f"{OUT}/waves/{{wave}}/numeric.csv",
+            caption="../report/numeric.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        numeric_tests=report(
+            f"{OUT}/waves/{{wave}}/numeric_tests.csv",
+            caption="../report/numeric_tests.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        numeric_bins=report(
+            f"{OUT}/waves/{{wave}}/numeric_bins.csv",
+            caption="../report/numeric_bins.rst",
             category="2. Tables",
             subcategory="{wave}",
         ),

@@ -1,3 +1,4 @@
+from functools import partial
 from pathlib import Path
 
 from invitesurvey import claims, codebook, figures, io, theme
@@ -22,6 +23,11 @@ with to_log(snakemake.log[0]) as log:
                 crosstabs, published, book, level=params.level, wave_order=params.waves
             ),
         }
+        # One figure per select-all, grid and numeric question, from the pooled item tables.
+        items = {t: io.read_table(getattr(inputs, t)) for t in figures.ITEM_TABLES.values()}
+        for name in figures.item_names(book):
+            variable = name.removeprefix(figures.ITEM_PREFIX)
+            drawn[name] = partial(figures.item, items, book, variable)
         for name in params.figures:
             theme.save(drawn[name](), Path(params.outdir) / name, params.formats, params.dpi)
             log.info("drew %s", name)

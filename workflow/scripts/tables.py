@@ -1,4 +1,4 @@
-from invitesurvey import codebook, crosstab, io
+from invitesurvey import codebook, crosstab, io, itemtables
 from invitesurvey.log import to_log
 
 with to_log(snakemake.log[0]) as log:
@@ -16,4 +16,9 @@ with to_log(snakemake.log[0]) as log:
     if hasattr(snakemake.output, "changes"):
         changes = crosstab.changes(table, level=params.level, wave_order=params.waves)
         io.write_table(changes, snakemake.output.changes)
+    items = itemtables.item_tables(
+        data, book, level=params.level, min_base=params.min_base, pooled=params.pooled
+    )
+    for name, item_table in items.items():
+        io.write_table(item_table, getattr(snakemake.output, name))
     log.info("%d respondents, %d crosstab rows", len(data), len(table))
