@@ -88,7 +88,8 @@ def option_table(multiple: pd.DataFrame, var: Variable, wave: str) -> pd.DataFra
     labels = {str(a.code): a.label for a in var.options}
     out = {"option": [labels.get(str(c), str(c)) for c in dict.fromkeys(rows["code"].astype(str))]}
     for group in groups:
-        mine = rows[rows["group"] == group].set_index(rows["code"].astype(str))
+        mine = rows[rows["group"] == group]
+        mine = mine.set_index(mine["code"].astype(str))
         out[GROUP_NAMES[group]] = [
             _share_cell(mine.loc[c]) if c in mine.index else "n/a"
             for c in dict.fromkeys(rows["code"].astype(str))
