@@ -36,7 +36,10 @@ def test_a_clean_export_is_appended_to_the_sheet(project, capsys, fmt):
     code = main(["add-wave", path, "--wave", "2015", "--format", fmt, "--note", "synthetic"])
     out = capsys.readouterr().out
     assert code == 0
-    assert "stranger_response  <- " in out and "quality control preview" in out
+    assert "-> stranger_response: single choice" in out and "quality control preview" in out
+    assert "-> accept_reasons: select-all, 6 options + other text" in out
+    assert "-> accept_likelihood: grid, 4 rows x 4-point scale" in out
+    assert "-> pending_invitations: number (whole, 0 to 100,000)" in out
     added = (project / "config" / "waves.tsv").read_text()[len(before) :]
     assert added.startswith(f"2015\t{path}\t{fmt}\t")
     assert added.rstrip("\n").endswith("synthetic")
@@ -58,8 +61,8 @@ def test_a_misfit_names_the_column_and_closest_entry_and_changes_nothing(project
     before = (project / "config" / "waves.tsv").read_bytes()
     assert main(["add-wave", str(raw), "--wave", "2015", "--format", "surveymonkey"]) == 1
     err = capsys.readouterr().err
-    assert "data/raw/w.csv" in err and "'Ignore it'" in err and "closest: 'Ignore them'" in err
-    assert "column 'What do you usually do with invitations you do not accept?'" in err
+    assert "data/raw/w.csv" in err and "'Ignore it'" in err and "closest 'Ignore them'" in err
+    assert "column 'What do you usually do with invitations you do not accept?': 'Ignore it'" in err
     assert (project / "config" / "waves.tsv").read_bytes() == before
 
 

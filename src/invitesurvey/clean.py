@@ -219,7 +219,8 @@ def clean(
     frame = complete_paradata(harmonised, book)
     kept, exclusions, flow = exclude(frame, qc, pd.Timestamp(fieldwork_start))
     answers = [c for v in book.questions for c in v.columns]
-    data = kept[["respondent_id", "start_time", "duration_s", *answers]].copy()
+    # A frame may lack a question no wave column fed (built in code, or absent): missing.
+    data = kept.reindex(columns=["respondent_id", "start_time", "duration_s", *answers])
     data.insert(0, "wave", pd.Series(wave, index=data.index, dtype="string"))
     data = typed(derive(data, book), book).reset_index(drop=True)
     data = data[["wave", "respondent_id", "start_time", "duration_s", *book.clean_columns]]
