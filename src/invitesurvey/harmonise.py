@@ -26,6 +26,7 @@ import pandas as pd
 from invitesurvey.codebook import OTHER, PART, Codebook, Variable, code_text, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA, Export
+from invitesurvey.formats._common import is_tool_column
 from invitesurvey.io import read_yaml
 
 # Columns survey tools add that carry nothing the analysis uses; dropped at ingest.
@@ -285,7 +286,7 @@ def match_columns(
     unmatched: list[str] = []
     parts = getattr(export, "parts", {}) or {}
     for column in export.frame.columns:
-        if column in PARADATA or column == "source_row" or normalise(column) in TOOL_COLUMNS:
+        if column in PARADATA or column == "source_row" or _tool_column(column):
             continue
         target = matcher.target(column, export.alternates.get(column, []), parts.get(column))
         if target is None:
@@ -293,6 +294,10 @@ def match_columns(
         elif target != "ignore":
             matched[column] = target
     return matched, unmatched
+
+
+def _tool_column(column: str) -> bool:
+    return normalise(column) in TOOL_COLUMNS or is_tool_column(column)
 
 
 def _how(export: Export, column: str) -> str:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from invitesurvey.codebook import Codebook
 from invitesurvey.errors import InputError
-from invitesurvey.formats._common import PARADATA, Export
+from invitesurvey.formats._common import PARADATA, Export, check_date_order
 
 __all__ = ["FORMATS", "PARADATA", "Export", "read_export", "write_export"]
 
@@ -36,10 +36,18 @@ def _module(fmt: str) -> ModuleType:
 
 
 def read_export(
-    path: str | Path, fmt: str, *, encoding: str | None = None, sheet: str | None = None
+    path: str | Path,
+    fmt: str,
+    *,
+    encoding: str | None = None,
+    sheet: str | None = None,
+    date_order: str | None = None,
 ) -> Export:
-    """Read an export of format ``fmt``; ``encoding`` for CSV, ``sheet`` for workbooks."""
-    return _module(fmt).read(Path(path), encoding=encoding, sheet=sheet)
+    """Read an export of format ``fmt``; ``encoding`` for CSV, ``sheet`` for workbooks,
+    ``date_order`` (``month_first`` or ``day_first``) for dates whose day and month could be
+    either (blank: decided by the values, refused when they cannot decide)."""
+    order = check_date_order(date_order)
+    return _module(fmt).read(Path(path), encoding=encoding, sheet=sheet, date_order=order)
 
 
 def write_export(

@@ -1,10 +1,12 @@
 """What every format shares: the cell grid of a file, located errors, paradata, writing.
 
 A reader turns its file into a :class:`Grid` (every record as text, with the line it starts
-on), takes its header rows off, names the columns and hands them to :func:`assemble`, which
-standardises paradata names and types. Writers turn codes into answer text with
-:func:`answer_text` and lay out header rows and body with :func:`write_csv` or
-:func:`write_xlsx`.
+on), takes its header rows off, describes each column as a :class:`Column` (header text, tag,
+ImportId, the part of a question it is) and hands them to :func:`assemble`, which names the
+unheaded and repeated ones, standardises paradata names and types (times by
+:func:`parse_times`, one layout per column) and returns the :class:`Export`. Writers turn
+codes into answer text with :func:`answer_text` and lay out header rows and body with
+:func:`write_csv` or :func:`write_xlsx`.
 
 CSV files are written as UTF-8 without a byte-order mark, ``\\n`` line ends and every non-blank
 field quoted, so a rerun gives the same bytes; readers accept a BOM, CRLF line ends and any
@@ -19,7 +21,7 @@ import datetime as dt
 import io
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NoReturn
 from zipfile import ZIP_DEFLATED, BadZipFile, ZipFile, ZipInfo
@@ -30,7 +32,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from invitesurvey.codebook import Codebook, Variable, code_text, normalise
+from invitesurvey.codebook import Code, Codebook, Variable, code_text, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.io import atomic_path
 
@@ -105,8 +107,8 @@ STATUS: dict[str, str] = {
 }
 FLAGS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 
-# Date-time layouts seen in exports, tried in order on the first value of a column. Dates with
-# slashes and the month first follow the US locale the tools default to.
+# Date-time layouts the tools write (the writers' choices; tests write every one). Readers take
+# any layout: see ``parse_times``.
 ISO_LAYOUT = "%Y-%m-%d %H:%M:%S"
 TIME_FORMATS = (
     ISO_LAYOUT,
@@ -119,22 +121,74 @@ TIME_FORMATS = (
     "%m/%d/%Y %H:%M",
     "%Y-%m-%d",
 )
-# Fractions of a second and a zone suffix ("GMT", "UTC+1", "Z") after a time are dropped: an
-# export states one zone for all its rows. The match starts at the end of the time (kept by
-# the replacement) so that the day of a date-only value ("2014-03-10") is not taken for an
-# offset; Arrow's regular expressions have no look-behind.
-_TIME_NOISE = r"(\d:\d\d|[AP]M)(\.\d+)?\s*(Z|GMT|UTC)?([+-]\d{1,2}(:?\d{2})?)?$"
+# How a date with the year last is read when month and day could be either (waves sheet).
+MONTH_FIRST, DAY_FIRST = "month_first", "day_first"
+DATE_ORDERS = (MONTH_FIRST, DAY_FIRST)
+
+# Columns a tool adds that are neither paradata nor answers, under the name every reader gives
+# them whatever the file type: Qualtrics' export tag, which is also its .sav variable name
+# (legacy CSVs' ``ExternalDataReference`` is read as ``ExternalReference``), SurveyMonkey's
+# custom data and Qualtrics' own ``Q_...`` fraud and quality scores (``Q_RecaptchaScore``,
+# ``Q_RelevantIDDuplicate`` ...). They never get position alternates; harmonise drops them.
+TOOL_METADATA = (
+    "RecordedDate",
+    "ExternalReference",
+    "LocationLatitude",
+    "LocationLongitude",
+    "LocationAccuracy",
+    "DistributionChannel",
+    "UserLanguage",
+    "ResponseSet",
+    "CustomData",
+)
+_TOOL_PATTERNS = (re.compile(r"Q_[A-Z][A-Za-z]*"), re.compile(r"custom ?data ?\d*", re.I))
+_TOOL_NAMES = {normalise(name) for name in TOOL_METADATA}
 
 _FIXED_TIME = dt.datetime(2000, 1, 1)
 
 
+def is_tool_column(name: str) -> bool:
+    """Whether ``name`` (an export tag or variable name) is a tool's metadata column."""
+    name = name.strip()
+    return normalise(name) in _TOOL_NAMES or any(p.fullmatch(name) for p in _TOOL_PATTERNS)
+
+
 @dataclass(frozen=True)
 class Export:
-    """A file as read: rows located, paradata standardised, questions under their header text."""
+    """A file as read: rows located, paradata standardised, questions under their header text.
+
+    ``alternates``: other identifiers of a column (export tag, ImportId, variable name,
+    ``column 7`` and ``column G``); ``parts``: ``(stem, sub)`` of a column the layout marks as
+    one part of a question; ``told_apart``: how a column whose header repeats was named (see
+    docs/architecture.md).
+    """
 
     path: Path
     frame: pd.DataFrame
     alternates: dict[str, list[str]] = field(default_factory=dict)
+    parts: dict[str, tuple[str, str]] = field(default_factory=dict)
+    told_apart: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a file as a reader names it, before :func:`assemble` finishes the naming.
+
+    ``index`` is its 0-based position; ``name`` its header text (blank when the file has none);
+    ``tag`` and ``import_id`` the identifiers that tell it apart when ``name`` repeats (a
+    Qualtrics export tag, an SPSS variable name: ``tag_kind`` says which). ``key`` is the text
+    that may name a paradata column (``None``: the name; ``""``: never paradata). ``tool``
+    marks a tool metadata column (:data:`TOOL_METADATA`).
+    """
+
+    index: int
+    name: str
+    tag: str = ""
+    import_id: str = ""
+    key: str | None = None
+    part: tuple[str, str] | None = None
+    tool: bool = False
+    tag_kind: str = "export tag"
 
 
 @dataclass(frozen=True)
@@ -342,20 +396,33 @@ def header_rows(grid: Grid, count: int) -> list[list[str]]:
     ]
 
 
+SURVEYMONKEY_IDS = frozenset({normalise("Respondent ID"), normalise("RespondentID")})
+# SurveyMonkey's second header row under a question answered in one column, and under the
+# "other" text box of a choice question.
+SURVEYMONKEY_SUBS = frozenset(
+    normalise(s) for s in ("Response", "Open-Ended Response", "Other (please specify)")
+)
+
+
 def guess(grid: Grid) -> str | None:
     """The survey tool whose header layout the file's first rows show, if any.
 
-    Qualtrics: ImportId JSON in row 3, or legacy ``V1`` / ``ResponseID`` headers; SurveyMonkey:
-    ``Respondent ID`` in row 1 over ``Response`` sub-headers; Google Forms: ``Timestamp`` first.
+    Qualtrics: ImportIds in row 3 (JSON or Python-dict quotes), or legacy ``V1`` /
+    ``ResponseID`` headers; SurveyMonkey: ``Respondent ID`` (or ``RespondentID``) in row 1 over
+    ``Response`` sub-headers; Google Forms: ``Timestamp`` first.
     """
     top = [
         [normalise(v) for v in row if not pd.isna(v)]
         for row in grid.cells.iloc[:3].itertuples(index=False, name=None)
     ]
     first, second, third = [*top, [], [], []][:3]
-    if any(c.startswith('{"importid"') for c in third) or "v1" in first or "responseid" in second:
+    if (
+        any(c.startswith(('{"importid"', "{'importid'")) for c in third)
+        or "v1" in first
+        or "responseid" in second
+    ):
         return "qualtrics"
-    if "respondent id" in first and {"response", "open-ended response"} & set(second):
+    if SURVEYMONKEY_IDS & set(first) and SURVEYMONKEY_SUBS & set(second):
         return "surveymonkey"
     if first[:1] == ["timestamp"]:
         return "googleforms"
@@ -379,101 +446,479 @@ def mismatch(grid: Grid, fmt: str, expected: str, row: int = 0) -> InputError:
     )
 
 
-def one_header_row(path: Path, grid: Grid, fmt: str, expected: str) -> Export:
+def one_header_row(
+    path: Path, grid: Grid, fmt: str, expected: str, date_order: str | None = None
+) -> Export:
     """A file with one header row (excel, csv); a survey tool's layout is refused by name."""
     (header,) = header_rows(grid, 1)
     if guess(grid) is not None:
         raise mismatch(grid, fmt, expected)
-    return Export(path, assemble(grid, header, 1))
+    return assemble(grid, [Column(i, h) for i, h in enumerate(header)], 1, date_order=date_order)
+
+
+def letters(index: int) -> str:
+    """A 0-based column index as spreadsheet letters: ``G``."""
+    return position(index).split("(")[1].rstrip(")")
 
 
 def assemble(
-    grid: Grid, names: Sequence[str], count: int, names_row: int | None = None
-) -> pd.DataFrame:
-    """The rows after ``count`` header rows, under ``names``, paradata standardised and typed.
+    grid: Grid,
+    columns: Sequence[Column],
+    count: int,
+    *,
+    names_row: int | None = None,
+    date_order: str | None = None,
+    positions: bool = True,
+) -> Export:
+    """The rows after ``count`` header rows as an :class:`Export`, paradata standardised and
+    typed, every other column under its (reader-given) name.
 
     ``names_row`` is the header row (1-based) the names come from, the last one by default.
-    Columns with no name and no data (the trailing commas of some exports) are dropped.
+    Columns with no name and no data (the trailing commas of some exports) are dropped; a column
+    of answers without a header is named ``(no header) column 7 (G)``. Headers that repeat are
+    told apart (tag, else ImportId, else position); ``positions`` adds ``column 7`` and
+    ``column G`` to the alternates of every column that is neither paradata nor a tool's.
     """
     names_row = names_row or count
     body = grid.cells.iloc[count:]
     lines = grid.lines[count:]
     filled = body.notna().any().to_numpy()
-    for index, name in enumerate(names):
-        if not name and filled[index]:
-            first = int(np.argmax(body[index].notna().to_numpy()))
-            raise InputError(
-                f"column {position(index)} holds answers but has no header",
-                file=grid.path,
-                row=int(lines[first]),
-                hint="Give the column its question wording, or delete it.",
-            )
-    keep = [i for i, name in enumerate(names) if name]
-    original = [names[i] for i in keep]
-    standard = [PARADATA_NAMES.get(normalise(n), n) for n in original]
-    _check_unique(
-        original, standard, keep, grid, int(grid.lines[names_row - 1]) if names_row else None
-    )
-    frame = body[keep].set_axis(standard, axis=1).reset_index(drop=True)
+    kept = []
+    for column in columns:
+        if column.name:
+            kept.append(column)
+        elif filled[column.index]:
+            unnamed = f"(no header) column {position(column.index)}"
+            kept.append(replace(column, name=unnamed, key="", part=None))
+    standard = [_paradata_name(c) for c in kept]
+    _check_unique(kept, standard, grid, int(grid.lines[names_row - 1]) if names_row else None)
+    names, told_apart = _tell_apart(kept, standard)
+    alternates: dict[str, list[str]] = {}
+    parts: dict[str, tuple[str, str]] = {}
+    for name, paradata, column in zip(names, standard, kept, strict=True):
+        if paradata or column.tool:
+            continue
+        ids = [column.tag, column.import_id]
+        if positions:
+            ids += [f"column {column.index + 1}", f"column {letters(column.index)}"]
+        ids = list(dict.fromkeys(i for i in ids if i and i != name))
+        if ids:
+            alternates[name] = ids
+        if column.part:
+            parts[name] = column.part
+    frame = body[[c.index for c in kept]].set_axis(names, axis=1).reset_index(drop=True)
     frame.insert(0, "source_row", lines.astype("int64"))
-    return typed_paradata(frame, grid.path, dict(zip(standard, original, strict=True)))
+    headers = {p: c.name for p, c in zip(standard, kept, strict=True) if p}
+    frame = typed_paradata(frame, grid.path, headers, date_order)
+    return Export(grid.path, frame, alternates, parts, told_apart)
+
+
+def _paradata_name(column: Column) -> str | None:
+    key = column.name if column.key is None else column.key
+    return PARADATA_NAMES.get(normalise(key)) if key and not column.tool else None
 
 
 def _check_unique(
-    original: list[str], standard: list[str], index: list[int], grid: Grid, row: int | None
+    columns: list[Column], standard: list[str | None], grid: Grid, row: int | None
 ) -> None:
-    seen: dict[str, int] = {}
-    for i, name in enumerate(standard):
+    """Two columns that both mean one standard paradata column are refused."""
+    seen: dict[str, Column] = {}
+    for column, name in zip(columns, standard, strict=True):
+        if name is None:
+            continue
         if name in seen:
-            j = seen[name]
+            other = seen[name]
             what = (
-                f"the header {original[i]!r} appears twice"
-                if original[i] == original[j]
-                else f"the headers {original[j]!r} and {original[i]!r} both mean {name!r}"
+                f"the header {column.name!r} appears twice"
+                if column.name == other.name
+                else f"the headers {other.name!r} and {column.name!r} both mean {name!r}"
             )
             raise InputError(
-                f"{what}, in columns {position(index[j])} and {position(index[i])}",
+                f"{what}, in columns {position(other.index)} and {position(column.index)}",
                 file=grid.path,
                 row=row,
-                column=original[i],
+                column=column.name,
                 hint="Remove or rename one of the two columns.",
             )
-        seen[name] = i
+        seen[name] = column
+
+
+def _tell_apart(
+    columns: list[Column], standard: list[str | None]
+) -> tuple[list[str], dict[str, str]]:
+    """Final names: a header that repeats gets its tag, ImportId or position appended."""
+    names = [p or c.name for p, c in zip(standard, columns, strict=True)]
+    groups: dict[str, list[int]] = {}
+    for i, (paradata, column) in enumerate(zip(standard, columns, strict=True)):
+        if paradata is None:
+            groups.setdefault(normalise(column.name), []).append(i)
+    told: dict[str, str] = {}
+
+    def by_position(i: int) -> None:
+        where = position(columns[i].index)
+        names[i] = f"{columns[i].name} (column {where})"
+        told[names[i]] = f"position {where}"
+
+    for members in groups.values():
+        if len(members) < 2:
+            continue
+        for kind in ("tag", "import_id"):
+            ids = [getattr(columns[i], kind) for i in members]
+            if all(ids) and len({normalise(x) for x in ids}) == len(ids):
+                for i, ident in zip(members, ids, strict=True):
+                    names[i] = f"{columns[i].name} ({ident})"
+                    how = columns[i].tag_kind if kind == "tag" else "ImportId"
+                    told[names[i]] = f"{how} {ident}"
+                break
+        else:
+            for i in members:
+                by_position(i)
+    # A name made from a tag may be another column's header (or the reader's own
+    # ``source_row``): fall back to positions there.
+    keys = [normalise(n) for n in names]
+    for i, key in enumerate(keys):
+        if standard[i] is None and (keys.count(key) > 1 or key == "source_row"):
+            told.pop(names[i], None)
+            by_position(i)
+    return names, told
 
 
 def _fail(
-    frame: pd.DataFrame, bad: pd.Series, name: str, path: Path, what: str, hint: str
+    frame: pd.DataFrame,
+    bad: np.ndarray | pd.Series,
+    name: str,
+    header: str,
+    path: Path,
+    what: str,
+    hint: str,
 ) -> NoReturn:
-    """Raise an InputError at the first row flagged in ``bad``."""
-    first = int(np.argmax(bad.to_numpy(dtype=bool)))
+    """Raise an InputError at the first row flagged in ``bad``, naming the file's header."""
+    first = int(np.argmax(np.asarray(bad, dtype=bool)))
     raise InputError(
         f"{frame[name].iloc[first]!r} is not {what}",
         file=path,
         row=int(frame["source_row"].iloc[first]),
-        column=name,
+        column=header,
         hint=hint,
     )
 
 
-def _fits(text: pa.Array, layout: str) -> bool:
-    """Whether the first value of ``text`` reads as a date-time in ``layout``."""
-    return pc.strptime(text[:1], format=layout, unit="s", error_is_null=True)[0].is_valid
+# ------------------------------------------------------------------------------ date-times
+#
+# A value is cut at its first space (or the "T" of ISO 8601) and the first colon after it
+# into date, hour, minute and the rest (seconds, am/pm, zone). Rows sharing those two
+# positions are cut with one slice each, and the date and the rest are matched only once per
+# distinct value (a fieldwork has few dates; seconds, am/pm and zones give few rests), so a
+# column of a million values parses in a fraction of a second.
+
+_DATE_PATTERN = r"^(?P<a>\d{1,4})(?P<s1>[/.-])(?P<b>\d{1,2})(?P<s2>[/.-])(?P<c>\d{1,4})$"
+_REST_PATTERN = (
+    r"^(?::(?P<s>\d\d)(?:[.,]\d+)?)?\s*(?P<p>[AaPp]\.?\s?[Mm]\.?)?"
+    r"\s*(?P<z>Z|GMT|UTC)?\s*(?:(?P<sign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d\d))?)?\s*$"
+)
+_SEPARATORS = "/-."
+_DAYS_IN_MONTH = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_BLANK, _NOT_A_TIME = -1, -2
 
 
-def parse_times(values: pd.Series) -> tuple[pd.Series, str | None]:
-    """Text -> naive datetime64[s] in one layout of TIME_FORMATS, chosen by the first value.
+def _distinct(array: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each value's index into the distinct values (one past the last for nulls), and those."""
+    encoded = pc.dictionary_encode(array)
+    uniques = encoded.dictionary
+    codes = pc.fill_null(encoded.indices, len(uniques)).to_numpy(zero_copy_only=False)
+    return codes.astype(np.int64), uniques
 
-    Returns the parsed values (``NaT`` where the text did not fit) and the layout used.
+
+def _groups(
+    uniques: pa.Array, pattern: str, names: Sequence[str]
+) -> tuple[np.ndarray, dict[str, pa.Array]]:
+    """Whether each distinct value matches, and its named groups (``""`` after the last)."""
+    found = pc.extract_regex(uniques, pattern)
+    matched = np.append(pc.is_valid(found).to_numpy(zero_copy_only=False), False)
+    groups = {
+        name: pa.concat_arrays(
+            [pc.fill_null(pc.struct_field(found, name), ""), pa.array([""], pa.string())]
+        )
+        for name in names
+    }
+    return matched, groups
+
+
+def _ints(text: pa.Array) -> np.ndarray:
+    """Digit strings, blank as 0, as int64."""
+    digits = pc.if_else(pc.equal(text, ""), "0", text)
+    return pc.cast(digits, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def _np(array: pa.Array) -> np.ndarray:
+    return array.to_numpy(zero_copy_only=False)
+
+
+def _days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each (year, month, day) is a date, and its days since 1970-01-01."""
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    m = np.clip(month, 1, 12)
+    longest = _DAYS_IN_MONTH[m - 1] + (leap & (m == 2))
+    ok = (year >= 1) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    ok &= day <= longest
+    # Days from the civil calendar (Howard Hinnant's algorithm).
+    y = year - (m <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (m + np.where(m > 2, -3, 9)) + 2) // 5 + np.clip(day, 1, 31) - 1
+    return ok, era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468
+
+
+def _decoded(uniques: pa.Array) -> pa.Array:
+    """Distinct byte strings as text (a cut through a multi-byte character is replaced)."""
+    try:
+        return uniques.cast(pa.string())
+    except pa.ArrowInvalid:
+        return pa.array([u.decode("utf-8", "replace") for u in uniques.to_pylist()], pa.string())
+
+
+def _cut(text: pa.Array) -> tuple[list[np.ndarray], list[pa.Array], np.ndarray, np.ndarray]:
+    """Cut every value into date, ``hour:minute`` and the rest; return, per piece, each row's
+    index into the piece's distinct values (one past the last where the row has none) and
+    those values; and per row whether the cut failed (a time without a date, or a date with
+    something not a time after it) and whether the date ends in ISO's ``T``."""
+    data = text.view(pa.binary()) if len(text) else pa.array([], pa.binary())
+    space = _np(pc.fill_null(pc.find_substring(text, " "), -1)).astype(np.int64)
+    tee = _np(pc.fill_null(pc.find_substring(text, "T"), -1)).astype(np.int64)
+    iso = (tee == 10) & ((space < 0) | (space > 10))
+    cut = np.where(iso, 10, space)
+    colon = _np(pc.fill_null(pc.find_substring(text, ":"), -1)).astype(np.int64)
+    base = int(colon.max(initial=0)) + 2
+    group, keys = pd.factorize(cut * base + colon + 1)
+    order = np.argsort(group, kind="stable") if len(keys) > 1 else np.arange(len(text))
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(group, minlength=len(keys)))])
+    pieces: list[list[pa.Array]] = [[], [], []]
+    broken = np.zeros(len(text), dtype=bool)
+    for g, key in enumerate(keys):
+        rows = order[bounds[g] : bounds[g + 1]]
+        sub = data if len(keys) == 1 else data.take(pa.array(rows))
+        s, q = divmod(int(key), base)
+        q -= 1
+        none = pa.nulls(len(sub), pa.binary())
+        if s < 0:  # a date alone, or no date-time at all
+            cut_up = [sub, none, none]
+            broken[rows] = q >= 0
+        elif q < s:  # something after the date that is not a time
+            cut_up = [pc.binary_slice(sub, 0, s), none, none]
+            broken[rows] = True
+        else:
+            cut_up = [
+                pc.binary_slice(sub, 0, s),
+                pc.binary_slice(sub, s + 1, q + 3),
+                pc.binary_slice(sub, q + 3, 1 << 30),
+            ]
+        for piece, array in zip(pieces, cut_up, strict=True):
+            piece.append(array)
+    codes, uniques = [], []
+    for piece in pieces:
+        joined = pa.concat_arrays(piece) if piece else pa.array([], pa.binary())
+        encoded = pc.dictionary_encode(joined)
+        found = _decoded(encoded.dictionary)
+        local = pc.fill_null(encoded.indices, len(found)).to_numpy(zero_copy_only=False)
+        unsorted = np.empty(len(text), dtype=np.int64)
+        unsorted[order] = local
+        codes.append(unsorted)
+        uniques.append(found)
+    return codes, uniques, broken, iso
+
+
+class _TimeText:
+    """A text column of date-times taken apart into numbers, for every layout it may be in.
+
+    A layout is the date's shape (year first, or year last with month or day first; its
+    separator) and the clock (none, 24-hour, 12-hour with am/pm in any case); a space or ISO's
+    ``T`` before the time, seconds, fractions (dropped) and zones (converted to UTC) may vary.
+    The column's layout is the one most values fit (the first value's on a tie).
     """
-    text = pc.replace_substring_regex(
-        pc.utf8_trim_whitespace(pa.array(values, type=pa.string())), _TIME_NOISE, r"\1"
-    )
-    sample = text.filter(pc.is_valid(text))[:1]
-    layout = next((f for f in TIME_FORMATS if len(sample) and _fits(sample, f)), None)
-    if layout is None:
-        return pd.Series(pd.NaT, index=values.index, dtype="datetime64[s]"), None
-    parsed = pc.strptime(text, format=layout, unit="s", error_is_null=True)
-    return pd.Series(parsed.to_numpy(zero_copy_only=False), index=values.index), layout
+
+    def __init__(self, values: pd.Series) -> None:
+        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
+        text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+        (date_codes, hm_codes, rest_codes), (dates, hms, rests), broken, iso = _cut(text)
+
+        # Dates: year first (year, month, day), or year last (month or day first).
+        matched, parts = _groups(dates, _DATE_PATTERN, ("a", "s1", "b", "s2", "c"))
+        a, b, c = (_ints(parts[k]) for k in "abc")
+        wide_a, wide_c = (_np(pc.utf8_length(parts[k])) for k in "ac")
+        one_sep = _np(pc.equal(parts["s1"], parts["s2"]))
+        first = matched & one_sep & (wide_a == 4) & (wide_c <= 2)
+        last = matched & one_sep & (wide_a <= 2) & ((wide_c == 4) | (wide_c == 2))
+        year = np.where(wide_c == 2, np.where(c < 69, 2000 + c, 1900 + c), c)
+        sep = np.zeros(len(a), dtype=np.int64)
+        for i, char in enumerate(_SEPARATORS):
+            sep[_np(pc.equal(parts["s1"], char))] = i
+        shape = np.where(first, sep, np.where(last, 3 + sep, _NOT_A_TIME))
+        self.readings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for reading, (ok, days), mask in (
+            ("ymd", _days(a, b, c), first),
+            (MONTH_FIRST, _days(year, a, b), last),
+            (DAY_FIRST, _days(year, b, a), last),
+        ):
+            self.readings[reading] = ((ok & mask)[date_codes], days[date_codes])
+        self.same_both_ways = (a == b)[date_codes]
+        self.two_digit_year = (wide_c == 2)[date_codes]
+
+        # Times of day: hour and minute, then seconds, am/pm and a zone.
+        hm_ok, parts = _groups(hms, r"^\s*(?P<h>\d{1,2}):(?P<m>\d\d)$", ("h", "m"))
+        hours, minutes = _ints(parts["h"]), _ints(parts["m"])
+        hm_ok &= minutes <= 59
+        rest_ok, parts = _groups(rests, _REST_PATTERN, ("s", "p", "z", "sign", "zh", "zm"))
+        s, zh, zm = (_ints(parts[k]) for k in ("s", "zh", "zm"))
+        twelve = _np(pc.not_equal(parts["p"], ""))
+        noon = _np(pc.starts_with(parts["p"], "p", ignore_case=True))
+        zone = np.where(_np(pc.equal(parts["sign"], "-")), -1, 1) * (zh * 3600 + zm * 60)
+        rest_ok &= (s <= 59) & (zh <= 14) & (zm <= 59)
+        self.has_seconds = _np(pc.not_equal(parts["s"], ""))[rest_codes]
+        twelve, noon = twelve[rest_codes], noon[rest_codes]
+        hours, minutes = hours[hm_codes], minutes[hm_codes]
+        fine = hm_ok[hm_codes] & rest_ok[rest_codes]
+        fine &= np.where(twelve, hours <= 12, hours <= 23)
+        has_clock = hm_codes < len(hms)
+        clock = np.where(has_clock, np.where(fine, 1 + twelve, _NOT_A_TIME), 0)
+        clock[broken] = _NOT_A_TIME
+        hours = np.where(twelve, hours % 12 + 12 * noon, hours)
+        self.seconds = hours * 3600 + minutes * 60 + s[rest_codes] - zone[rest_codes]
+
+        self.blank = _np(pc.is_null(text))
+        date_shape = shape[date_codes]
+        self.iso = iso
+        key = date_shape * 3 + clock
+        key[(date_shape < 0) | (clock < 0)] = _NOT_A_TIME
+        key[self.blank] = _BLANK
+        self.key = key
+        filled = key >= 0
+        self.layout_key: int | None = None
+        if filled.any():
+            counts = np.bincount(key[filled])
+            first_key = int(key[np.argmax(filled)])
+            top = counts.max()
+            self.layout_key = first_key if counts[first_key] == top else int(np.argmax(counts))
+        self.fits = key == self.layout_key
+
+    @property
+    def year_last(self) -> bool:
+        return self.layout_key is not None and self.layout_key // 3 >= 3
+
+    def misfits(self) -> np.ndarray:
+        """Non-blank values that are not date-times in the column's layout."""
+        return ~self.blank & ~self.fits
+
+    def orders(self) -> set[str]:
+        """The date orders under which every value in the column's layout is a date."""
+        if not self.year_last:
+            return set(DATE_ORDERS)
+        return {o for o in DATE_ORDERS if self.readings[o][0][self.fits].all()}
+
+    def showing(self) -> list[int]:
+        """Up to two rows whose month-first and day-first readings differ, preferring two whose
+        order the readings reverse; none when both readings give the same dates."""
+        differs = np.flatnonzero(self.fits & ~self.same_both_ways)
+        if not len(differs):
+            return []
+        one = differs[0]
+        month, day = self.readings[MONTH_FIRST][1], self.readings[DAY_FIRST][1]
+        others = differs[differs != one]
+        flips = others[np.sign(month[others] - month[one]) != np.sign(day[others] - day[one])]
+        two = flips[:1] if len(flips) else others[:1]
+        return [int(one), *map(int, two)]
+
+    def reading(self, row: int) -> str:
+        """Row ``row``'s date read month first, then day first."""
+        return " or ".join(
+            str(np.datetime64(int(self.readings[o][1][row]), "D")) for o in DATE_ORDERS
+        )
+
+    def parse(self, order: str | None) -> tuple[np.ndarray, np.ndarray, str | None]:
+        """Datetimes (NaT where blank or not fitting), the rows that do not fit, the layout.
+
+        ``order`` decides a year-last layout; ``None`` takes the order more values fit.
+        """
+        if self.layout_key is None:
+            return np.full(len(self.key), np.datetime64("NaT", "s")), ~self.blank, None
+        if self.year_last:
+            if order is None:
+                fit = {o: int(self.readings[o][0][self.fits].sum()) for o in DATE_ORDERS}
+                order = max(DATE_ORDERS, key=fit.__getitem__)
+            ok, days = self.readings[order]
+        else:
+            ok, days = self.readings["ymd"]
+        good = self.fits & ok
+        stamps = np.where(good, days * 86400 + self.seconds, 0).astype("datetime64[s]")
+        stamps[~good] = np.datetime64("NaT")
+        return stamps, ~good & ~self.blank, self.layout(order)
+
+    def layout(self, order: str | None) -> str:
+        """The column's layout as a ``strptime`` format (month first where undecided)."""
+        assert self.layout_key is not None
+        shape, clock = divmod(self.layout_key, 3)
+        iso = self.iso[self.fits].all()
+        sep = _SEPARATORS[shape % 3]
+        year = "%y" if self.two_digit_year[self.fits].all() else "%Y"
+        if shape < 3:
+            date = sep.join(("%Y", "%m", "%d"))
+        elif order == DAY_FIRST:
+            date = sep.join(("%d", "%m", year))
+        else:
+            date = sep.join(("%m", "%d", year))
+        if clock == 0:
+            return date
+        seconds = ":%S" if self.has_seconds[self.fits].any() else ""
+        time = f"%I:%M{seconds} %p" if clock == 2 else f"%H:%M{seconds}"
+        return date + ("T" if iso else " ") + time
+
+
+def parse_times(values: pd.Series, date_order: str | None = None) -> tuple[pd.Series, str | None]:
+    """Text -> naive datetime64[s] in the one layout the whole column fits.
+
+    A value with a zone (``GMT+8``, ``UTC``, ``Z``, ``+01:00``) is converted to UTC; one without
+    is kept as written. ``date_order`` (``month_first`` or ``day_first``) decides dates with
+    the year last; without it the order every value fits is taken, month first when both fit
+    (:func:`typed_paradata` refuses that case instead). Returns the parsed values (``NaT`` where
+    blank or not fitting) and the layout as a ``strptime`` format.
+    """
+    text = _TimeText(values)
+    orders = text.orders()
+    order = date_order or (MONTH_FIRST if MONTH_FIRST in orders else None)
+    stamps, _, layout = text.parse(order)
+    return pd.Series(stamps, index=values.index), layout
+
+
+def _date_order(
+    times: dict[str, _TimeText], frame: pd.DataFrame, path: Path, headers: dict[str, str]
+) -> str | None:
+    """The order the start and end times' year-last dates share; refuse if both fit.
+
+    ``None`` where no column has the year last, or none fits every value (the values that
+    do not are then reported).
+    """
+    last = {name: text for name, text in times.items() if text.year_last}
+    if not last:
+        return None
+    common = set.intersection(*(text.orders() for text in last.values()))
+    if len(common) == 1:
+        return common.pop()
+    if not common:
+        return None
+    for name, text in last.items():
+        rows = text.showing()
+        if rows:
+            shown = ", ".join(
+                f"row {frame['source_row'].iloc[r]} {frame[name].iloc[r]!r} is {text.reading(r)}"
+                for r in rows
+            )
+            raise InputError(
+                f"every date reads both month first and day first (no day is above 12): {shown}",
+                file=path,
+                row=int(frame["source_row"].iloc[rows[0]]),
+                column=headers[name],
+                hint="Declare date_order in the waves sheet (month_first or day_first).",
+            )
+    return MONTH_FIRST  # every date is the same either way (day and month equal)
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
@@ -494,31 +939,72 @@ def recode(values: pd.Series, table: dict[str, object]) -> pd.Series:
     return pd.Series(found[codes], index=values.index)
 
 
-def typed_paradata(frame: pd.DataFrame, path: Path, headers: dict[str, str]) -> pd.DataFrame:
-    """Give the standard paradata columns their types; bad values raise located errors."""
+def check_date_order(date_order: str | None) -> str | None:
+    """A declared date order (blank as none), or an InputError naming the allowed ones."""
+    if not date_order:
+        return None
+    if date_order not in DATE_ORDERS:
+        raise InputError(
+            f"unknown date_order {date_order!r}",
+            column="date_order",
+            hint=f"Use {' or '.join(DATE_ORDERS)}, or leave it blank.",
+        )
+    return date_order
+
+
+def typed_paradata(
+    frame: pd.DataFrame, path: Path, headers: dict[str, str], date_order: str | None = None
+) -> pd.DataFrame:
+    """Give the standard paradata columns their types; bad values raise located errors.
+
+    ``headers`` gives each paradata column's header in the file, for the messages. Start and
+    end times share one date order (``date_order``, else the one their values decide).
+    """
     out = frame.copy()
-    for name in ("start_time", "end_time"):
-        if name in out:
-            out[name], layout = parse_times(out[name])
-            bad = out[name].isna() & frame[name].notna()
-            if bad.any():
-                shown = layout.replace("%", "") if layout else "2014-03-10 09:15:02"
-                _fail(
-                    frame.rename(columns=headers),
-                    bad,
-                    headers[name],
-                    path,
-                    "a date and time",
-                    f"Every value of the column must look like {shown}.",
-                )
+    times = {n: _TimeText(frame[n]) for n in ("start_time", "end_time") if n in out}
+    for name, text in times.items():
+        misfits = text.misfits()
+        if misfits.any():
+            example = int(np.argmax(text.fits)) if text.fits.any() else None
+            like = (
+                f", as in row {frame['source_row'].iloc[example]}: {frame[name].iloc[example]!r}"
+                if example is not None
+                else " such as 2014-03-10 09:15:02"
+            )
+            _fail(
+                frame,
+                misfits,
+                name,
+                headers[name],
+                path,
+                "a date and time",
+                f"Write every value of the column in one date-time layout{like}.",
+            )
+    order = check_date_order(date_order) or _date_order(times, frame, path, headers)
+    for name, text in times.items():
+        stamps, bad, layout = text.parse(order)
+        if bad.any():
+            shown = (layout or "").replace("%", "")
+            declared = f" (date_order {date_order})" if date_order else ""
+            _fail(
+                frame,
+                bad,
+                name,
+                headers[name],
+                path,
+                "a date and time",
+                f"The column reads as {shown}{declared}; every value must be a date in it.",
+            )
+        out[name] = pd.Series(stamps, index=frame.index)
     for name, low, high in (("duration_s", 0, np.inf), ("progress", 0, 100)):
         if name in out:
             out[name] = parse_numbers(frame[name])
             bad = (out[name].isna() | (out[name] < low) | (out[name] > high)) & frame[name].notna()
             if bad.any():
                 _fail(
-                    frame.rename(columns=headers),
+                    frame,
                     bad.fillna(False),
+                    name,
                     headers[name],
                     path,
                     f"a number from {low} to {high}",
@@ -533,8 +1019,9 @@ def typed_paradata(frame: pd.DataFrame, path: Path, headers: dict[str, str]) -> 
             bad = out[name].isna() & frame[name].notna()
             if bad.any():
                 _fail(
-                    frame.rename(columns=headers),
+                    frame,
                     bad,
+                    name,
                     headers[name],
                     path,
                     what,
@@ -578,15 +1065,144 @@ def answer_text(values: pd.Series, var: Variable, *, values_as: str = "labels") 
     return pd.Series(pd.arrays.ArrowStringArray(chosen_text), index=values.index)
 
 
-def answers(
-    frame: pd.DataFrame, book: Codebook, *, values_as: str = "labels"
-) -> list[tuple[Variable, pd.Series]]:
-    """Every codebook variable the frame holds, in questionnaire order, with its answer text."""
-    return [
-        (var, answer_text(frame[var.name], var, values_as=values_as))
-        for var in book.variables
-        if var.name in frame
-    ]
+def typed_column(name: str) -> str:
+    """The optional canonical-raw column holding a numeric answer as the respondent typed it.
+
+    Where it is filled (``1,200``, ``about 800``), the formats that keep what was typed
+    (every one but SPSS, whose variable is numeric, and plain CSV codes) write it instead of
+    the number.
+    """
+    return f"{name}_as_typed"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One export column of a question and the canonical-raw column it is written from.
+
+    ``kind``: ``whole`` (the question in one column), ``option`` (one select-all option),
+    ``other`` (the select-all's "Other (please specify)" option), ``other_text`` (what was
+    written in that box: the text variable named by ``Variable.other_text``) or ``row`` (one
+    grid row). ``code`` and ``label`` are the option's or row's.
+    """
+
+    var: Variable
+    kind: str
+    column: str
+    code: Code | None = None
+    label: str = ""
+
+
+def question_parts(var: Variable) -> list[Part]:
+    """The columns a question takes, in questionnaire order."""
+    if var.type == "multiple":
+        out = [Part(var, "option", var.part_column(a.code), a.code, a.label) for a in var.codes]
+        if var.other is not None:
+            other = var.other
+            out.append(Part(var, "other", var.part_column(other.code), other.code, other.label))
+            if var.other_text:
+                out.append(Part(var, "other_text", var.other_text, other.code, other.label))
+        return out
+    if var.type == "grid":
+        return [Part(var, "row", var.part_column(r.code), r.code, r.label) for r in var.rows]
+    return [Part(var, "whole", var.name)]
+
+
+def written_questions(frame: pd.DataFrame, book: Codebook) -> list[tuple[Variable, list[Part]]]:
+    """Every codebook variable the frame holds, in questionnaire order, with its columns.
+
+    A select-all's "other" text goes with its question (blank when the frame lacks it), not
+    on its own. A select-all or grid is written whole or not at all: a frame holding only some
+    of its columns is refused, so that no option or row silently reads as never chosen.
+    """
+    out: list[tuple[Variable, list[Part]]] = []
+    folded: set[str] = set()
+    for var in book.variables:
+        own = question_parts(var)
+        held = [p.column in frame for p in own if p.kind != "other_text"]
+        if var.name in folded or not any(held):
+            continue
+        if not all(held):
+            missing = [p.column for p in own if p.kind != "other_text" and p.column not in frame]
+            raise InputError(
+                f"the frame holds only some columns of {var.name!r}: {', '.join(missing)} missing",
+                column=var.name,
+                hint="Give every option or row its column (missing = not answered), or none.",
+            )
+        folded |= {p.column for p in own if p.kind == "other_text"}
+        out.append((var, own))
+    return out
+
+
+def option_text(values: pd.Series, chosen: str, not_chosen: str | None = None) -> pd.Series:
+    """A select-all option's flags as cells: ``chosen`` where true, ``not_chosen`` (blank when
+    ``None``) where false, blank where the question was not answered."""
+    flags = values.astype("boolean")
+    out = pd.Series(pd.NA, index=values.index, dtype="string")
+    out = out.mask(flags.eq(True).fillna(False), chosen)
+    if not_chosen is not None:
+        out = out.mask(flags.eq(False).fillna(False), not_chosen)
+    return out
+
+
+def number_text(frame: pd.DataFrame, var: Variable, *, typed: bool = True) -> pd.Series:
+    """Numbers as text (whole numbers without ``.0``); with ``typed``, what the respondent
+    typed where the frame's :func:`typed_column` holds it."""
+    numbers = frame[var.name].astype("Float64")
+    whole = numbers == numbers.round()
+    text = numbers.round().astype("Int64").astype("string")
+    text = text.where(whole.fillna(True), numbers.astype("string"))
+    column = typed_column(var.name)
+    if typed and column in frame:
+        written = frame[column].astype("string")
+        text = text.mask((written.notna() & numbers.notna()).to_numpy(dtype=bool), written)
+    return text
+
+
+def part_text(frame: pd.DataFrame, part: Part, *, values_as: str = "labels") -> pd.Series:
+    """One column's cells. ``values_as`` as for :func:`answer_text`; a chosen option is its
+    label (``labels``), ``1`` (``numeric``) or ``true``/``false`` (``codes``); numbers are
+    written as typed except as ``codes``."""
+    var = part.var
+    if part.column not in frame:  # an "other" text the frame does not hold
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    values = frame[part.column]
+    if part.kind in ("option", "other"):
+        chosen = {"labels": part.label, "numeric": "1", "codes": "true"}[values_as]
+        return option_text(values, chosen, "false" if values_as == "codes" else None)
+    if part.kind == "other_text":
+        return values.astype("string")
+    if var.type == "numeric":
+        return number_text(frame, var, typed=values_as != "codes")
+    return answer_text(values, var, values_as=values_as)
+
+
+def other_answer(frame: pd.DataFrame, parts: Sequence[Part]) -> pd.Series:
+    """A select-all's "other" in one cell, as SurveyMonkey and Google Forms keep it: the text
+    written, or the option's label where it was ticked with nothing written."""
+    other = next(p for p in parts if p.kind == "other")
+    text = next((p for p in parts if p.kind == "other_text"), None)
+    ticked = part_text(frame, other)
+    return ticked if text is None else part_text(frame, text).fillna(ticked)
+
+
+def join_text(pieces: Sequence[pd.Series], separator: str = ", ") -> pd.Series:
+    """Row by row, the filled cells of ``pieces`` joined by ``separator``; blank if none is."""
+    out = pieces[0].astype("string")
+    for piece in pieces[1:]:
+        piece = piece.astype("string")
+        out = (out + separator + piece).fillna(out).fillna(piece)
+    return out
+
+
+def part_wording(part: Part) -> str:
+    """A column's header as Qualtrics words it (and Excel and SPSS labels here): the question,
+    ``Question - Option``, ``Question - Row`` or ``Question - Other (please specify) - Text``."""
+    question = part.var.question
+    if part.kind == "whole":
+        return question
+    if part.kind == "other_text":
+        return f"{question} - {part.label} - Text"
+    return f"{question} - {part.label}"
 
 
 def paradata_text(
