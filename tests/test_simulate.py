@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import ipaddress
+import re
 from argparse import Namespace
 
 import numpy as np
@@ -16,9 +18,10 @@ from hypothesis import strategies as st
 from invitesurvey import clean, io, simulate
 from invitesurvey.codebook import Codebook, code_text
 from invitesurvey.errors import InputError
-from invitesurvey.formats import read_export
+from invitesurvey.formats import PARADATA, read_export, write_export
 
 FIELDWORK = (dt.date(2015, 3, 1), dt.date(2015, 3, 31))
+TYPED = "pending_invitations_as_typed"  # the number as the respondent typed it
 SIZES = {"recruiters": (57, 54), "non_recruiters": (343, 331)}  # size, base of every item
 
 
@@ -101,13 +104,24 @@ def test_artefacts_come_on_top_and_cleaning_removes_exactly_them(book, shares):
 def test_break_offs_leave_every_later_question_blank(book, shares):
     frame = run(book, shares, n=300, artefacts=simulate.Artefacts(incomplete=0.2))
     broken = frame[frame["role"] == "incomplete"]
-    names = [v.name for v in book.items]
-    answered = broken[names].notna().to_numpy()
-    last_answered = np.where(answered.any(axis=1), len(names) - np.argmax(answered[:, ::-1], 1), 0)
-    stop = np.ceil(broken["progress"].to_numpy() * len(names) / 100)
-    assert (last_answered <= stop).all() and (stop < len(names)).all()
-    assert broken["connections"].isna().all() and broken["comments"].isna().all()
+    questions = book.questions  # questionnaire order, follow-up questions included
+    answered = np.column_stack([broken[v.columns].notna().any(axis=1) for v in questions])
+    last_answered = np.where(
+        answered.any(axis=1), len(questions) - np.argmax(answered[:, ::-1], 1), 0
+    )
+    stop = np.ceil(broken["progress"].to_numpy() * len(questions) / 100)
+    assert (last_answered <= stop).all() and (stop < len(questions)).all()
+    last = book.questions[-1]
+    assert broken[last.columns].isna().all().all()
+    assert broken["comments"].isna().all()
     assert (~broken["finished"]).all()
+    # every column of a question goes blank with it: the "other" text, the number as typed
+    reached = stop[:, None] > np.arange(len(questions))
+    extra = {"accept_reasons": ["accept_reasons_other"], "pending_invitations": [TYPED]}
+    for position, var in enumerate(questions):
+        columns = [*var.columns, *extra.get(var.name, [])]
+        later = ~reached[:, position]
+        assert broken.loc[later, columns].isna().all().all(), var.name
 
 
 def test_rows_are_in_time_order_within_fieldwork_and_ids_rise(book, shares):
@@ -203,11 +217,15 @@ def test_default_fieldwork_is_march_of_the_wave_year():
     assert simulate.default_fieldwork("autumn") == (dt.date(2015, 3, 1), dt.date(2015, 3, 31))
 
 
-def test_the_command_writes_a_readable_synthetic_export(tmp_path, root, book, capsys):
+def test_the_command_writes_a_readable_synthetic_export(tmp_path, root, book, config, capsys):
     export = tmp_path / "raw" / "wave-2014.csv"
     io.write_table(example_counts(book), tmp_path / "raw" / "wave-2014.counts.csv")
-    config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"reconstruction": {"output": str(export)}}))
+    settings = tmp_path / "config.yaml"
+    settings.write_text(
+        yaml.safe_dump(
+            {"reconstruction": {"output": str(export)}, "simulation": config["simulation"]}
+        )
+    )
     output = tmp_path / "wave-2015.csv"
     args = Namespace(
         wave="2015",
@@ -215,20 +233,23 @@ def test_the_command_writes_a_readable_synthetic_export(tmp_path, root, book, ca
         format="qualtrics",
         seed=3,
         output=str(output),
-        config=str(config),
+        config=str(settings),
         codebook=str(root / "config" / "codebook.yaml"),
         shift=["purpose:hire=0.1"],
         artefacts=True,
+        wave1_only=False,
     )
     assert simulate.cli_main(args) == 0
     assert "SYNTHETIC" in capsys.readouterr().out
     frame = read_export(output, "qualtrics").frame
     assert len(frame) == 50 + sum(simulate.Artefacts().counts(50).values())
+    assert book["pending_invitations"].question in frame
 
 
 def test_the_command_says_to_reconstruct_first_without_counts(tmp_path, root):
+    settings = {"reconstruction": {"output": str(tmp_path / "w.csv")}}
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({"reconstruction": {"output": str(tmp_path / "w.csv")}}))
+    config.write_text(yaml.safe_dump({**settings, "simulation": simulate.DEFAULT_SIMULATION}))
     args = Namespace(
         wave="2015",
         n=5,
@@ -239,6 +260,144 @@ def test_the_command_says_to_reconstruct_first_without_counts(tmp_path, root):
         codebook=str(root / "config" / "codebook.yaml"),
         shift=[],
         artefacts=False,
+        wave1_only=False,
     )
     with pytest.raises(InputError, match="reconstruct"):
         simulate.cli_main(args)
+
+
+# ------------------------------------------------------------------- the follow-up questions
+
+
+def test_the_config_states_the_default_follow_up_assumptions(book, config):
+    stated = simulate.FollowUp.from_config(config["simulation"], book)
+    assert stated == simulate.FollowUp.from_config(simulate.DEFAULT_SIMULATION, book)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        (("recruiters", "accept_reasons", "other"), 1.5, "recruiters.accept_reasons.other"),
+        (("non_recruiters", "accept_reasons", "options", "job_seeking"), 0.1, "exactly the keys"),
+        (("recruiters", "accept_likelihood", "rows", "former_colleague", "never"), 0.5, "add up"),
+        (("recruiters", "pending_invitations", "median"), 0, "positive"),
+    ],
+)
+def test_wrong_assumptions_are_refused_naming_the_key(book, config, path, value, message):
+    raw = copy.deepcopy(config["simulation"])
+    node = raw
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    with pytest.raises(InputError, match=message.replace(".", r"\.")):
+        simulate.FollowUp.from_config(raw, book)
+
+
+def test_the_frame_is_canonical_raw_with_the_follow_up_questions(book, shares):
+    frame = run(book, shares, n=100, artefacts=simulate.Artefacts())
+    expected = [c for v in book.variables for c in ([v.name] if v.type == "text" else v.columns)]
+    answers = [c for c in frame.columns if c not in (*PARADATA, "role")]
+    assert answers == [*expected, TYPED]
+    assert frame["pending_invitations"].dtype == "Float64"
+    assert all(frame[c].dtype == "boolean" for c in book["accept_reasons"].columns)
+    wave1 = run(book, shares, n=100, follow_up=False)
+    assert [c for c in wave1.columns if c not in (*PARADATA, "role")] == [
+        v.name for v in book.wave1
+    ]
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_an_exclusive_option_is_always_chosen_alone(book, shares, seed):
+    frame = run(book, shares, n=300, seed=seed, artefacts=simulate.Artefacts())
+    var = book["accept_reasons"]
+    ticked = frame[var.columns]
+    answered = ticked.notna().all(axis=1)
+    assert (ticked.notna().any(axis=1) == answered).all()  # all missing together, or none
+    alone = ticked[var.part_column("never")].fillna(False)
+    others = ticked.drop(columns=var.part_column("never")).fillna(False).any(axis=1)
+    assert not (alone & others).any() and alone.any()
+    assert (ticked[answered].fillna(False).any(axis=1)).all()  # answering chooses something
+    text = frame["accept_reasons_other"].notna()
+    assert (text == ticked[var.part_column("other")].fillna(False)).all()
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_grid_codes_come_from_the_scale_and_every_answer_fills_a_row(book, shares, seed):
+    frame = run(book, shares, n=300, seed=seed, artefacts=simulate.Artefacts())
+    var = book["accept_likelihood"]
+    rows = frame[var.columns]
+    assert set(rows.stack().dropna()) <= {code_text(c) for c in var.code_values}
+    finished = frame[frame["finished"]]
+    assert finished[var.columns].notna().any(axis=1).all()  # the last question is answered
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 10_000))
+def test_numbers_are_whole_and_in_range_and_typed_forms_hold_the_same_number(book, shares, seed):
+    frame = run(book, shares, n=300, seed=seed)
+    rule = book["pending_invitations"].numeric
+    numbers = frame["pending_invitations"].dropna()
+    assert (numbers == numbers.round()).all()
+    assert numbers.between(rule.minimum, rule.maximum).all()
+    typed = frame[TYPED]
+    assert frame.loc[typed.notna(), "pending_invitations"].notna().all()
+    written = frame.loc[typed.notna(), "pending_invitations"]
+    for text, number in zip(typed.dropna(), written, strict=True):
+        digits = re.fullmatch(r"(?:about |~)?([0-9,]+)\+?", text)
+        assert digits and int(digits[1].replace(",", "")) == number, text
+        assert "," not in text or number >= 1000
+
+
+def test_follow_up_answers_follow_the_assumptions(book, shares):
+    frame = run(book, shares, n=20_000)
+    numbers = frame["pending_invitations"]
+    assert numbers.median() == pytest.approx(845, rel=0.1)
+    typed = frame[TYPED].notna().mean()
+    assert typed == pytest.approx(0.05 * 0.9, abs=0.01)  # a share of the numbers answered
+    for group, flag in (("recruiters", True), ("non_recruiters", False)):
+        rows = frame[frame["recruiter"] == flag]
+        stated = simulate.DEFAULT_SIMULATION[group]["accept_reasons"]
+        answered = rows["accept_reasons__never"].notna()
+        assert answered.mean() == pytest.approx(stated["answered"], abs=0.03)
+        alone = rows.loc[answered, "accept_reasons__never"].astype(bool).mean()
+        assert alone == pytest.approx(stated["options"]["never"], abs=0.03)
+        grid = simulate.DEFAULT_SIMULATION[group]["accept_likelihood"]["rows"]
+        observed = rows["accept_likelihood__stranger_no_note"].value_counts(normalize=True)
+        for code, share in grid["stranger_no_note"].items():
+            assert observed.get(code, 0) == pytest.approx(share, abs=0.04), (group, code)
+
+
+def test_the_same_seed_writes_the_same_bytes_in_every_format(tmp_path, book, shares):
+    for fmt, suffix in (("qualtrics", ".csv"), ("surveymonkey", ".xlsx"), ("spss", ".sav")):
+        paths = [tmp_path / f"{fmt}{i}{suffix}" for i in (1, 2)]
+        for path in paths:
+            write_export(run(book, shares, n=120, artefacts=simulate.Artefacts()), path, fmt, book)
+        assert paths[0].read_bytes() == paths[1].read_bytes(), fmt
+
+
+def test_the_command_needs_the_assumptions_unless_wave_1_only(tmp_path, root, book):
+    export = tmp_path / "raw" / "wave-2014.csv"
+    io.write_table(example_counts(book), tmp_path / "raw" / "wave-2014.counts.csv")
+    settings = tmp_path / "config.yaml"
+    settings.write_text(yaml.safe_dump({"reconstruction": {"output": str(export)}}))
+    output = tmp_path / "wave-2015.csv"
+    args = Namespace(
+        wave="2015",
+        n=20,
+        format="csv",
+        seed=3,
+        output=str(output),
+        config=str(settings),
+        codebook=str(root / "config" / "codebook.yaml"),
+        shift=[],
+        artefacts=False,
+        wave1_only=False,
+    )
+    with pytest.raises(InputError, match="simulation"):
+        simulate.cli_main(args)
+    args.wave1_only = True
+    assert simulate.cli_main(args) == 0
+    header = output.read_text().splitlines()[0]
+    assert "connections" in header and "accept_reasons" not in header

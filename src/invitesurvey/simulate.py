@@ -3,9 +3,17 @@
 Nothing simulated here is survey data: the files exist to exercise the pipeline (tests, the
 demo, benchmarks) in every export format. Recruiter status is drawn first; then, within each
 group, every closed item independently with that group's answer shares and item non-response
-rate (``1 - base / size`` of the wave-2014 counts). Paradata and personal data are invented:
-e-mails at example.com and IP addresses from the documentation ranges. All draws come from one
-seeded numpy Generator, so a seed and a wave id fix the frame.
+rate (``1 - base / size`` of the wave-2014 counts). The questions follow-up waves add (a number,
+a select-all, a grid and the select-all's "other" text) have no data behind them at all: they
+are drawn from the stated assumptions of config ``simulation:`` (:class:`FollowUp`). Paradata
+and personal data are invented: e-mails at example.com and IP addresses from the documentation
+ranges. All draws come from one seeded numpy Generator, so a seed and a wave id fix the frame.
+
+The frame is canonical raw (docs/architecture.md): a number in ``pending_invitations``, one
+boolean column per select-all option, one code column per grid row. A small share of numbers
+also carries the text a person would type (``1,200``, ``about 800``) in
+``formats._common.typed_column`` (``pending_invitations_as_typed``), which text exports write;
+only forms that the documented reading rules turn back into the very same number are used.
 """
 
 from __future__ import annotations
@@ -24,8 +32,9 @@ import pyarrow.compute as pc
 import yaml
 
 from invitesurvey import codebook, formats, io
-from invitesurvey.codebook import Codebook, code_text
+from invitesurvey.codebook import Codebook, Variable, code_text
 from invitesurvey.errors import InputError
+from invitesurvey.formats._common import typed_column
 from invitesurvey.reconstruct import (
     COLLECTOR_ID,
     COMMENTS,
@@ -56,7 +65,7 @@ class Artefacts:
     """Rows for cleaning to remove, as shares of the simulated respondents (at least one each).
 
     Tests start before fieldwork with status ``test``; break-offs stop part way, leaving every
-    later closed question blank; duplicates resubmit a respondent's answers with the same
+    later question blank; duplicates resubmit a respondent's answers with the same
     e-mail later on; speeders finish far faster than anyone genuine.
     """
 
@@ -69,6 +78,170 @@ class Artefacts:
         return {
             name: max(1, round(share * n)) if share > 0 else 0 for name, share in vars(self).items()
         }
+
+
+# What respondents write in the select-all's "Other (please specify)" box (SYNTHETIC); some
+# name an invented person, so the text is personal data as a real one would be.
+OTHER_REASONS = (
+    "We studied at the same university",
+    "They are in my professional association",
+    "{name} asked me to connect with them",
+    "I met them at a conference, briefly",
+    "To grow my network before a job search",
+    "I met {name} at an industry event",
+)
+# Numbers as people type them, only forms the reading rules of docs/architecture.md read back
+# as the very same number: a thousands separator (plain reading, from 1,000 up) and words or
+# signs around the digits (recoded as `approximate`, the number kept).
+TYPED_FORMS = ("{:,}", "about {}", "~{}", "{}+")
+
+# The SYNTHETIC follow-up assumptions config/config.yaml `simulation:` states (documented
+# there), used when no others are given; a test keeps the two equal. No published figure
+# informs any of them.
+DEFAULT_SIMULATION: dict = yaml.safe_load(
+    """
+typed_share: 0.05
+recruiters:
+  pending_invitations: {answered: 0.90, median: 1200, sigma: 1.1, zero: 0.02}
+  accept_reasons:
+    answered: 0.95
+    options: {profile_useful: 0.55, job_help: 0.05, recruiter: 0.35, mutual: 0.50,
+              any_useful: 0.60, never: 0.05}
+    other: 0.05
+  accept_likelihood:
+    answered: 1.0
+    row_skipped: 0.02
+    rows:
+      recruiter_in_field: {always: 0.60, usually: 0.30, sometimes: 0.08, never: 0.02}
+      former_colleague: {always: 0.70, usually: 0.25, sometimes: 0.04, never: 0.01}
+      stranger_with_note: {always: 0.45, usually: 0.35, sometimes: 0.15, never: 0.05}
+      stranger_no_note: {always: 0.25, usually: 0.35, sometimes: 0.30, never: 0.10}
+non_recruiters:
+  pending_invitations: {answered: 0.90, median: 830, sigma: 1.2, zero: 0.04}
+  accept_reasons:
+    answered: 0.93
+    options: {profile_useful: 0.50, job_help: 0.30, recruiter: 0.20, mutual: 0.45,
+              any_useful: 0.25, never: 0.15}
+    other: 0.04
+  accept_likelihood:
+    answered: 1.0
+    row_skipped: 0.02
+    rows:
+      recruiter_in_field: {always: 0.30, usually: 0.35, sometimes: 0.25, never: 0.10}
+      former_colleague: {always: 0.65, usually: 0.25, sometimes: 0.08, never: 0.02}
+      stranger_with_note: {always: 0.20, usually: 0.30, sometimes: 0.35, never: 0.15}
+      stranger_no_note: {always: 0.05, usually: 0.15, sometimes: 0.40, never: 0.40}
+"""
+)
+FOLLOW_UP_TYPES = ("numeric", "multiple", "grid")
+_KEYS = {
+    "numeric": ("answered", "median", "sigma", "zero"),
+    "multiple": ("answered", "options", "other"),
+    "grid": ("answered", "row_skipped", "rows"),
+}
+
+
+class _Checker:
+    """Reads one ``simulation:`` block; every error names the key (``simulation.a.b``)."""
+
+    def __init__(self, file: str | Path | None) -> None:
+        self.file = file
+
+    def fail(self, where: str, problem: str) -> InputError:
+        return InputError(
+            f"simulation.{where} {problem}",
+            file=self.file,
+            hint="See the `simulation:` block of config/config.yaml for its layout.",
+        )
+
+    def share(self, value: object, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise self.fail(where, f"must be a share from 0 to 1, not {value!r}")
+        return float(value)
+
+    def positive(self, value: object, where: str) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+            raise self.fail(where, f"must be a positive number, not {value!r}")
+        return float(value)
+
+    def keyed(self, value: object, keys: Sequence[str], where: str) -> dict:
+        if not isinstance(value, dict) or set(map(str, value)) != set(keys):
+            found = ", ".join(sorted(map(str, value))) if isinstance(value, dict) else repr(value)
+            raise self.fail(where, f"must have exactly the keys {', '.join(keys)} (found {found})")
+        return {str(k): v for k, v in value.items()}
+
+    def shares(self, value: object, keys: Sequence[str], where: str) -> dict[str, float]:
+        entries = self.keyed(value, keys, where)
+        return {k: self.share(entries[k], f"{where}.{k}") for k in keys}
+
+    def question(self, var: Variable, value: object, where: str) -> dict:
+        entry = self.keyed(value, _KEYS[var.type], where)
+        out: dict = {"answered": self.share(entry["answered"], f"{where}.answered")}
+        if var.type == "numeric":
+            out["median"] = self.positive(entry["median"], f"{where}.median")
+            out["sigma"] = self.positive(entry["sigma"], f"{where}.sigma")
+            out["zero"] = self.share(entry["zero"], f"{where}.zero")
+        elif var.type == "multiple":
+            codes = [code_text(c) for c in var.code_values]
+            out["options"] = self.shares(entry["options"], codes, f"{where}.options")
+            out["other"] = self.share(entry["other"], f"{where}.other")
+        else:
+            out["row_skipped"] = self.share(entry["row_skipped"], f"{where}.row_skipped")
+            rows = self.keyed(entry["rows"], [code_text(r.code) for r in var.rows], f"{where}.rows")
+            scale = [code_text(c) for c in var.code_values]
+            out["rows"] = {}
+            for row, value in rows.items():
+                out["rows"][row] = self.shares(value, scale, f"{where}.rows.{row}")
+                if abs(sum(out["rows"][row].values()) - 1) > 1e-6:
+                    raise self.fail(f"{where}.rows.{row}", "must add up to 1")
+        return out
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """SYNTHETIC answers to the numeric, select-all and grid questions, per group.
+
+    Per group and question (config ``simulation:``), ``answered`` is the share answering it.
+    A number: lognormal with ``median`` and log-scale ``sigma``, a share ``zero`` of empty
+    inboxes, rounded to whole numbers and kept within the codebook's range. A select-all:
+    ``options`` gives each option's chance of being ticked, independently, except for the
+    exclusive one, whose chance is of being chosen alone; ``other`` is the chance of writing
+    an "other" reason (ticking "other" means writing one). A respondent answering who drew
+    nothing takes one option, drawn in proportion to the option chances. A grid: each row's
+    distribution over the scale (``rows``), and ``row_skipped``, the chance of leaving a row
+    blank (never every row). ``typed_share``: the share of numbers written as people type
+    them (``TYPED_FORMS``).
+    """
+
+    groups: dict
+    typed_share: float
+
+    @classmethod
+    def from_config(
+        cls, raw: object, book: Codebook, *, file: str | Path | None = None
+    ) -> FollowUp:
+        """Check a ``simulation:`` block against the codebook's questions and codes."""
+        check = _Checker(file)
+        questions = [v for v in book.questions if v.type in FOLLOW_UP_TYPES]
+        top = check.keyed(raw, ["typed_share", *GROUPS], "")
+        groups = {}
+        for group in GROUPS:
+            entries = check.keyed(top[group], [v.name for v in questions], group)
+            groups[group] = {
+                v.name: check.question(v, entries[v.name], f"{group}.{v.name}") for v in questions
+            }
+        return cls(groups, check.share(top["typed_share"], "typed_share"))
+
+    def table(self, name: str, key: str) -> np.ndarray:
+        """One setting of question ``name`` per group, in ``GROUPS`` order."""
+        return np.asarray([self.groups[g][name][key] for g in GROUPS], dtype=float)
+
+    def shares(self, name: str, keys: Sequence[str], codes: Sequence[str]) -> np.ndarray:
+        """Groups x codes: the shares under ``keys`` (``["options"]``, ``["rows", row]``)."""
+        entries = [self.groups[g][name] for g in GROUPS]
+        for key in keys:
+            entries = [e[key] for e in entries]
+        return np.asarray([[e[c] for c in codes] for e in entries], dtype=float)
 
 
 def shares_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
@@ -237,33 +410,162 @@ def people(first_serial: int, n: int, rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-def comments(n: int, rng: np.random.Generator) -> pd.Series:
-    """Free text for about COMMENTS_SHARE of rows; some name an invented person."""
-    before, names, after = zip(*(text.partition("{name}") for text in COMMENTS), strict=True)
-    which = rng.integers(0, len(COMMENTS), n)
+def _texts(templates: Sequence[str], n: int, rng: np.random.Generator) -> pd.Series:
+    """One of ``templates`` per row, ``{name}`` filled with an invented person's name."""
+    before, names, after = zip(*(text.partition("{name}") for text in templates), strict=True)
+    which = rng.integers(0, len(templates), n)
     person = (
         pick(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), n))
         + " "
         + pick(LAST_NAMES, rng.integers(0, len(LAST_NAMES), n))
     )
-    text = pick(before, which) + person.where(pick(names, which) != "", "") + pick(after, which)
-    return text.where(rng.random(n) < COMMENTS_SHARE)
+    return pick(before, which) + person.where(pick(names, which) != "", "") + pick(after, which)
+
+
+def comments(n: int, rng: np.random.Generator) -> pd.Series:
+    """Free text for about COMMENTS_SHARE of rows; some name an invented person."""
+    return _texts(COMMENTS, n, rng).where(rng.random(n) < COMMENTS_SHARE)
+
+
+def typed_numbers(values: np.ndarray, share: float, rng: np.random.Generator) -> pd.Series:
+    """For about ``share`` of the (positive) numbers, the text a person might have typed
+    instead (``TYPED_FORMS``: a thousands separator from 1,000 up, ``about 800``, ``~800``,
+    ``800+``); blank for the rest, whose bare number is written."""
+    n = len(values)
+    typed = (rng.random(n) < share) & (values > 0)
+    form = rng.integers(0, len(TYPED_FORMS), n)
+    form = np.where((form == 0) & (values < 1000), 1, form)  # "1,200" needs four digits
+    text = np.full(n, None, dtype=object)
+    for i in np.flatnonzero(typed):
+        text[i] = TYPED_FORMS[form[i]].format(int(values[i]))
+    return pd.Series(text, dtype="string")
+
+
+def _numbers(
+    var: Variable, settings: FollowUp, row_group: np.ndarray, rng: np.random.Generator
+) -> dict[str, pd.Series]:
+    """A lognormal whole number per row (a share zero), within the codebook's range."""
+    n = len(row_group)
+    median = settings.table(var.name, "median")[row_group]
+    values = np.round(rng.lognormal(np.log(median), settings.table(var.name, "sigma")[row_group]))
+    values[rng.random(n) < settings.table(var.name, "zero")[row_group]] = 0
+    values = np.clip(values, np.ceil(var.numeric.minimum), np.floor(var.numeric.maximum))
+    blank = rng.random(n) >= settings.table(var.name, "answered")[row_group]
+    typed = typed_numbers(values, settings.typed_share, rng)
+    return {
+        var.name: pd.Series(values, dtype="Float64").mask(blank),
+        typed_column(var.name): typed.mask(blank),
+    }
+
+
+def _select_all(
+    var: Variable, settings: FollowUp, row_group: np.ndarray, rng: np.random.Generator
+) -> dict[str, pd.Series]:
+    """One boolean column per option (all missing when not answered), and the "other" text."""
+    n = len(row_group)
+    codes = [code_text(c) for c in var.code_values]
+    chances = settings.shares(var.name, ["options"], codes)
+    ticked = rng.random((n, len(codes))) < chances[row_group]
+    other = np.zeros(n, dtype=bool)
+    if var.other is not None:
+        other = rng.random(n) < settings.table(var.name, "other")[row_group]
+    weights = chances.copy()
+    if var.exclusive is not None:
+        alone = codes.index(code_text(var.exclusive.code))
+        chosen_alone = ticked[:, alone].copy()
+        ticked[chosen_alone] = False
+        ticked[chosen_alone, alone] = True
+        other[chosen_alone] = False
+        weights[:, alone] = 0
+    # Answering means choosing something: a row that drew nothing takes one option.
+    total = weights.sum(axis=1, keepdims=True)
+    fallback = draw(weights / np.where(total > 0, total, 1), row_group, rng)
+    empty = np.flatnonzero(~ticked.any(axis=1) & ~other)
+    ticked[empty, fallback[empty]] = True
+    blank = rng.random(n) >= settings.table(var.name, "answered")[row_group]
+    out = {
+        var.part_column(code): pd.Series(ticked[:, j], dtype="boolean").mask(blank)
+        for j, code in enumerate(var.code_values)
+    }
+    if var.other is not None:
+        out[var.part_column(var.other.code)] = pd.Series(other, dtype="boolean").mask(blank)
+        if var.other_text:
+            wrote = np.flatnonzero(other & ~blank)
+            text = pd.Series(pd.NA, index=range(n), dtype="string")
+            text.iloc[wrote] = _texts(OTHER_REASONS, len(wrote), rng).to_numpy()
+            out[var.other_text] = text
+    return out
+
+
+def _grid(
+    var: Variable, settings: FollowUp, row_group: np.ndarray, rng: np.random.Generator
+) -> dict[str, pd.Series]:
+    """One scale code per grid row; a question left blank, or a row now and then."""
+    n = len(row_group)
+    scale = [code_text(c) for c in var.code_values]
+    blank = rng.random(n) >= settings.table(var.name, "answered")[row_group]
+    skip = settings.table(var.name, "row_skipped")[row_group, None]
+    skipped = rng.random((n, len(var.rows))) < skip
+    skipped[skipped.all(axis=1)] = False  # a row that answers the grid answers some row
+    out = {}
+    for j, row in enumerate(var.rows):
+        shares = settings.shares(var.name, ["rows", code_text(row.code)], scale)
+        index = draw(shares, row_group, rng)
+        out[var.part_column(row.code)] = pick(scale, index).mask(blank | skipped[:, j])
+    return out
+
+
+def follow_up_answers(
+    questions: Sequence[Variable],
+    settings: FollowUp,
+    recruiter: pd.Series,
+    rng: np.random.Generator,
+) -> pd.DataFrame:
+    """Canonical raw columns of the numeric, select-all and grid ``questions``, in their order,
+    drawn with each respondent's group's assumptions (plus the numbers as typed)."""
+    groups = list(GROUPS)
+    flags = recruiter.astype("boolean").fillna(False).to_numpy(dtype=bool)
+    row_group = np.where(flags, groups.index("recruiters"), groups.index("non_recruiters"))
+    draws = {"numeric": _numbers, "multiple": _select_all, "grid": _grid}
+    out: dict[str, pd.Series] = {}
+    for var in questions:
+        if var.type in draws:
+            out.update(draws[var.type](var, settings, row_group, rng))
+    return pd.DataFrame(out, index=recruiter.index)
+
+
+def raw_columns(var: Variable) -> list[str]:
+    """A variable's canonical raw columns: its clean-data columns (a text variable: itself)."""
+    return [var.name] if var.type == "text" else var.columns
 
 
 def _break_off(
-    rows: pd.DataFrame, book: Codebook, broken: np.ndarray, rng: np.random.Generator
+    rows: pd.DataFrame,
+    book: Codebook,
+    asked: Sequence[Variable],
+    broken: np.ndarray,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
-    """Stop each ``broken`` row after a random closed question; progress is how far it got."""
-    names = [v.name for v in book.items]
-    stop = np.full(len(rows), len(names))
-    stop[broken] = rng.integers(1, len(names), int(broken.sum()))
+    """Stop each ``broken`` row after a random question of those ``asked`` (in the order of
+    ``book.questions``): every later question, a select-all's "other" text with it, and all
+    other free text are blank; progress is the share of questions reached."""
+    questions = [v for v in book.questions if v in asked]
+    stop = np.full(len(rows), len(questions))
+    stop[broken] = rng.integers(1, len(questions), int(broken.sum()))
     out = rows.copy()
-    for position, name in enumerate(names):
-        out[name] = out[name].mask(stop <= position)
-    for var in book.variables:
-        if var.type == "text":
+    for position, var in enumerate(questions):
+        columns = raw_columns(var)
+        if var.type == "numeric":
+            columns.append(typed_column(var.name))
+        if var.other_text:
+            columns.append(var.other_text)
+        for column in columns:
+            out[column] = out[column].mask(stop <= position)
+    other_texts = {v.other_text for v in questions if v.other_text}
+    for var in asked:
+        if var.type == "text" and var.name not in other_texts:
             out[var.name] = out[var.name].mask(broken)
-    out["progress"] = np.floor(100.0 * stop / len(names))  # tools report whole percents
+    out["progress"] = np.floor(100.0 * stop / len(questions))  # tools report whole percents
     out["finished"] = ~broken
     return out
 
@@ -278,12 +580,17 @@ def simulate(
     fieldwork: tuple[dt.date, dt.date],
     shifts: Sequence[tuple[str, str, float]] = (),
     artefacts: Artefacts | None = None,
+    follow_up: bool = True,
+    assumptions: FollowUp | None = None,
 ) -> pd.DataFrame:
     """``n`` simulated respondents as a canonical raw frame, in start-time order, plus a
     ``role`` column (``analysed`` or the cleaning rule meant to remove the row).
 
     With ``artefacts``, their rows come on top of the ``n``, so cleaning leaves exactly ``n``.
     The wave id is mixed into the seed: two waves simulated with one seed still differ.
+    ``follow_up=False`` simulates the wave-1 questionnaire only (``Codebook.wave1``); else the
+    follow-up questions are drawn too, from ``assumptions`` (default: ``DEFAULT_SIMULATION``,
+    the assumptions config/config.yaml states).
     """
     if n < 1:
         raise InputError(f"cannot simulate {n} respondents", hint="Ask for at least one.")
@@ -299,11 +606,18 @@ def simulate(
         [n, extra["tests"], extra["incomplete"], extra["speeders"]],
     )
     total = len(roles)
-    rows = pd.concat([answers(shares, book, total, rng), people(1, total, rng)], axis=1)
-    for var in book.variables:
-        if var.type == "text":
+    asked = list(book.variables) if follow_up else book.wave1
+    closed = answers(shares, book, total, rng)
+    drawn = [closed]
+    if any(v.type in FOLLOW_UP_TYPES for v in asked):
+        settings = assumptions or FollowUp.from_config(DEFAULT_SIMULATION, book)
+        drawn.append(follow_up_answers(asked, settings, closed[GROUP_VARIABLE], rng))
+    rows = pd.concat([*drawn, people(1, total, rng)], axis=1)
+    other_texts = {v.other_text for v in asked if v.other_text}
+    for var in asked:
+        if var.type == "text" and var.name not in other_texts:
             rows[var.name] = comments(total, rng).mask(roles == "preview_or_test", TEST_COMMENT)
-    rows = _break_off(rows, book, roles == "incomplete", rng)
+    rows = _break_off(rows, book, asked, roles == "incomplete", rng)
     rows["role"] = roles
     rows["status"] = np.where(roles == "preview_or_test", "test", "response")
     start = start_times(total, first, (last - first).days + 1, rng)
@@ -323,7 +637,8 @@ def simulate(
     rows = rows.sort_values("start_time", kind="stable", ignore_index=True)
     rows["respondent_id"] = numbered(FIRST_RESPONDENT_ID + np.arange(len(rows)))
     rows["collector_id"] = COLLECTOR_ID
-    return rows[[*formats.PARADATA, *(v.name for v in book.variables), "role"]]
+    typed = [typed_column(v.name) for v in asked if v.type == "numeric"]
+    return rows[[*formats.PARADATA, *(c for v in asked for c in raw_columns(v)), *typed, "role"]]
 
 
 def _duplicates(rows: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
@@ -364,6 +679,16 @@ def cli_main(args: object) -> int:
             f"cannot find reconstruction.output in the config: {error}", file=args.config
         ) from error
     book = codebook.load(args.codebook)
+    follow_up = not args.wave1_only
+    assumptions = None
+    if follow_up:
+        if not isinstance(config.get("simulation"), dict):
+            raise InputError(
+                "the config has no simulation: block (the follow-up questions' assumptions)",
+                file=args.config,
+                hint="Copy the simulation: block of config/config.yaml, or pass --wave1-only.",
+            )
+        assumptions = FollowUp.from_config(config["simulation"], book, file=args.config)
     shares = shares_from_counts(read_counts(companion_paths(output)[0]))
     frame = simulate(
         book,
@@ -374,11 +699,14 @@ def cli_main(args: object) -> int:
         fieldwork=default_fieldwork(args.wave),
         shifts=[parse_shift(s) for s in args.shift],
         artefacts=Artefacts() if args.artefacts else None,
+        follow_up=follow_up,
+        assumptions=assumptions,
     )
     formats.write_export(frame, args.output, args.format, book)
     roles = frame["role"].value_counts()
     print(
-        f"SYNTHETIC wave {args.wave} (seed {args.seed}): {len(frame)} rows "
+        f"SYNTHETIC wave {args.wave} (seed {args.seed}, "
+        f"{'follow-up' if follow_up else 'wave-1'} questionnaire): {len(frame)} rows "
         f"({', '.join(f'{r} {k}' for r, k in roles.sort_index().items())}) "
         f"written to {args.output} as {args.format}"
     )
