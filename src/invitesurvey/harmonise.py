@@ -151,6 +151,8 @@ def _parse_target(value: object, book: Codebook, path: Path) -> Target:
 
 
 def _part_codes(var: Variable) -> list[str]:
+    if var.type == "categorical" and OTHER in map(code_text, var.code_values):
+        return [OTHER_TEXT]
     if var.type == "multiple":
         return [code_text(a.code) for a in var.options] + ([OTHER_TEXT] if var.other else [])
     if var.type == "grid":
@@ -212,6 +214,12 @@ def closest(text: str, candidates: Iterable[str]) -> str:
 def _resolve_part(var: Variable, sub: str) -> str | None:
     """The part of ``var`` a sub-header names (option, row, other or its text), if any."""
     key = normalise(sub)
+    if var.type == "categorical" and OTHER in map(code_text, var.code_values):
+        # A single choice's "Other (please specify)" box holds free text: personal, dropped.
+        other = var.label_lookup()
+        if other.get(key) == OTHER or other.get(key.removesuffix(" - text")) == OTHER:
+            return OTHER_TEXT
+        return None
     if var.type == "grid":
         code = var.row_lookup().get(key)
         return None if code is None else code_text(code)
@@ -327,12 +335,13 @@ def _coverage_problems(
     for var in book.variables:
         if var.name in mapping.absent or var.type == "text":
             continue
-        if var.name not in covered:
+        whole = var.type not in ("multiple", "grid")
+        if var.name not in covered or (whole and (var.name, None) not in parts):
             problems.append(
                 f"no column for {var.name!r} ({shorten(var.question)!r}); declare it under "
                 "'absent' in the wave mapping if this wave did not ask it"
             )
-        elif (var.name, None) not in parts and var.type in ("multiple", "grid"):
+        elif (var.name, None) not in parts and not whole:
             wanted = [
                 code_text(r.code) for r in (var.codes if var.type == "multiple" else var.rows)
             ]
@@ -623,7 +632,7 @@ def harmonise(export: Export, book: Codebook, mapping: Mapping, *, file: str | P
                     )
                     out[var.part_column(code)] = values.astype("string")
                     problems += found
-        else:
+        elif None in columns:
             values, found = _lookup(
                 frame,
                 columns[None],
