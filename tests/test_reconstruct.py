@@ -226,7 +226,7 @@ def test_ingesting_the_committed_export_keeps_exactly_the_counted_respondents(
         RAW / "wave-2014.csv",
         "surveymonkey",
         book,
-        mapping=None,
+        mapping=RAW.parents[1] / "config" / "mappings" / "wave-2014.yaml",
         wave="2014",
         qc=QC.from_config(settings.qc),
         fieldwork_start=str(settings.fieldwork[0]),
