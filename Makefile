@@ -4,10 +4,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: all test lint lock browser
+.PHONY: all test lint lock browser slurm-lock slurm-check
 
+# Snakemake, one run at a time (a second is refused; a killed one needs no --unlock), and a
+# failed or stopped run puts results/ back as the last complete run left it
+# (src/invitesurvey/run.py). Extra arguments: make SNAKEMAKE_ARGS="--configfile ...".
 all: $(VENV)/.run-installed
-	$(BIN)/snakemake
+	$(BIN)/invitesurvey run -- $(SNAKEMAKE_ARGS)
 
 test: $(VENV)/.test-installed browser
 	$(BIN)/pytest
@@ -42,3 +45,13 @@ lock: $(VENV)/.run-installed
 	$(BIN)/python -m pip install --quiet "uv>=0.5"
 	$(BIN)/uv pip compile pyproject.toml --python-version 3.11 --no-header -o requirements/run.lock
 	$(BIN)/uv pip compile pyproject.toml --extra test --python-version 3.11 --no-header -o requirements/test.lock
+
+# The Slurm extra's pins: the run pins plus the executor plugin (requirements/slurm.lock).
+slurm-lock: $(VENV)/.run-installed
+	$(BIN)/python -m pip install --quiet "uv>=0.5"
+	$(BIN)/uv pip compile pyproject.toml --extra slurm -c requirements/run.lock --python-version 3.11 --no-header -o requirements/slurm.lock
+
+# The whole pipeline through sbatch jobs on a single-node Slurm cluster this starts (root:
+# installs slurm-wlm and munge), compared byte for byte with a local run (bench/slurm/run.sh).
+slurm-check: $(VENV)/.run-installed
+	bash bench/slurm/run.sh

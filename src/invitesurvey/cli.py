@@ -1,4 +1,5 @@
-"""``invitesurvey``: reconstruct wave 2014, simulate a wave, check and add a wave."""
+"""``invitesurvey``: reconstruct wave 2014, simulate a wave, check and add a wave, run the
+workflow safely and audit its results."""
 
 from __future__ import annotations
 
@@ -44,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="add tests, break-offs, duplicates and speeders for cleaning to remove",
     )
+    sim.add_argument(
+        "--wave1-only",
+        action="store_true",
+        help="ask the wave-1 questionnaire only, without the follow-up questions",
+    )
 
     add = sub.add_parser(
         "add-wave", help="check an export against the codebook and append it to the waves sheet"
@@ -62,8 +68,45 @@ def _parser() -> argparse.ArgumentParser:
         help="order of day and month where every date of the export reads both ways",
     )
     add.add_argument("--note", default="")
+    add.add_argument(
+        "--origin",
+        choices=("collected", "reconstructed", "synthetic"),
+        help="where the wave came from (default: synthetic for a simulated file, else collected)",
+    )
     add.add_argument("--config", default="config/config.yaml")
     add.add_argument("--check-only", action="store_true", help="report, do not append")
+
+    run = sub.add_parser(
+        "run",
+        help="run the workflow as `make` does: one run at a time, and a failed or killed run "
+        "leaves results/ as the last complete run left it",
+    )
+    run.add_argument(
+        "snakemake_args", nargs=argparse.REMAINDER, help="passed on to snakemake (after --)"
+    )
+
+    audit = sub.add_parser("audit", help="check results against the manifest, or trace one")
+    checks = audit.add_subparsers(dest="audit_command", required=True)
+    verify = checks.add_parser(
+        "verify",
+        help="re-hash every file of the manifest; list edited, missing and unlisted files "
+        "(exit 1 when there are any)",
+    )
+    verify.add_argument("--manifest", default="results/audit/manifest.tsv")
+    trace = checks.add_parser(
+        "trace",
+        help="how a result was made: rule, script, parameters, inputs with their hashes, and "
+        "the raw files behind it",
+    )
+    trace.add_argument("file", help="a result, e.g. results/tables/crosstabs.csv")
+    trace.add_argument(
+        "row",
+        nargs="?",
+        type=int,
+        help="a row of the table, counted as a spreadsheet does (the header is row 1); only "
+        "its waves are followed",
+    )
+    trace.add_argument("--manifest", default="results/audit/manifest.tsv")
     return parser
 
 
@@ -78,6 +121,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             from invitesurvey import simulate
 
             return simulate.cli_main(args)
+        if args.command == "run":
+            from invitesurvey import run
+
+            extra = args.snakemake_args
+            return run.cli_main(extra[1:] if extra[:1] == ["--"] else extra)
+        if args.command == "audit":
+            from invitesurvey import audit
+
+            if args.audit_command == "verify":
+                return audit.cli_verify(args.manifest)
+            return audit.cli_trace(args.file, args.row, args.manifest)
         from invitesurvey import addwave
 
         return addwave.cli_main(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import tempfile
@@ -10,11 +11,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
-from invitesurvey.errors import InputError
+from invitesurvey import yamlfile
 
 FLOAT_FORMAT = "%.6f"
+# p-value columns (named p_...) keep six significant digits: 2.5e-17 must not print as 0.000000.
+P_VALUE_FORMAT = "{:.6g}"
+# What makes a spreadsheet read a CSV cell as a formula (OWASP), and the quote that escapes it.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
 
 
 @contextmanager
@@ -38,15 +42,104 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
             os.unlink(tmp)
 
 
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV cell a spreadsheet will not run (OWASP, "CSV Injection").
+
+    A cell starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is read as a
+    formula by Excel, LibreOffice and Google Sheets (``=HYPERLINK(...)`` in a respondent id,
+    say); a single quote in front makes it plain text. A cell that already starts with a quote
+    gets one too, so that :func:`read_table` can take exactly one away again.
+    """
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def _is_text(column: pd.Series) -> bool:
+    """Object, string and categorical columns may hold text; numbers and booleans never do."""
+    return (
+        isinstance(column.dtype, pd.CategoricalDtype)
+        or pd.api.types.is_object_dtype(column)
+        or pd.api.types.is_string_dtype(column)
+    )
+
+
+def _starts(column: pd.Series, prefixes: str | tuple[str, ...]) -> pd.Series:
+    """Which cells are text starting with one of ``prefixes`` (never a number or a gap)."""
+    return column.astype(object).map(lambda v: isinstance(v, str) and v.startswith(prefixes))
+
+
+def _spreadsheet_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and column name made spreadsheet-safe. Numbers, booleans and missing
+    values are left as they are, even in an object column, and a frame with nothing to
+    neutralise is written exactly as before."""
+    changed = {}
+    for name, column in frame.items():
+        if _is_text(column):
+            formula = _starts(column, FORMULA_STARTS)
+            if formula.any():
+                text = column.astype(object)
+                changed[name] = text.where(~formula, "'" + text[formula].astype(str))
+    names = [spreadsheet_safe(c) if isinstance(c, str) else c for c in frame.columns]
+    if not changed and names == list(frame.columns):
+        return frame
+    out = frame.copy()
+    for name, column in changed.items():
+        out[name] = column
+    out.columns = names
+    return out
+
+
+def _p_values_kept(frame: pd.DataFrame) -> pd.DataFrame:
+    """Float columns whose name starts with ``p_`` as text at six significant digits."""
+    names = [
+        name
+        for name, column in frame.items()
+        if isinstance(name, str) and name.startswith("p_") and pd.api.types.is_float_dtype(column)
+    ]
+    if not names:
+        return frame
+    out = frame.copy()
+    for name in names:
+        out[name] = out[name].map(lambda v: "" if pd.isna(v) else P_VALUE_FORMAT.format(v))
+    return out
+
+
 def write_table(frame: pd.DataFrame, path: str | Path) -> None:
-    """CSV for auditing: no index, ``\\n`` line ends, floats at six decimals."""
+    """CSV for auditing: no index, ``\\n`` line ends, floats at six decimals (p-value columns,
+    named ``p_...``, at six significant digits, so a tiny p is not 0.000000), and no cell a
+    spreadsheet would run as a formula (:func:`spreadsheet_safe`).
+
+    Python's csv module quotes a cell holding a line feed but not one holding a lone carriage
+    return, which every reader then takes for the end of the row; a table with such a cell has
+    all its text quoted instead.
+    """
+    safe = _p_values_kept(_spreadsheet_safe_frame(frame))
+    returns = any(_is_text(c) and _contains(c, "\r").any() for _, c in safe.items())
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False, lineterminator="\n", float_format=FLOAT_FORMAT)
+        safe.to_csv(
+            tmp,
+            index=False,
+            lineterminator="\n",
+            float_format=FLOAT_FORMAT,
+            quoting=csv.QUOTE_NONNUMERIC if returns else csv.QUOTE_MINIMAL,
+        )
+
+
+def _contains(column: pd.Series, text: str) -> pd.Series:
+    return column.astype(object).map(lambda v: isinstance(v, str) and text in v)
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV written by :func:`write_table`, codes kept as text."""
-    return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"code": "string"})
+    """Read a CSV written by :func:`write_table`, codes kept as text and the quote that made a
+    text cell spreadsheet-safe taken away again."""
+    frame = pd.read_csv(path, keep_default_na=False, na_values=[""], dtype={"code": "string"})
+    frame.columns = [c[1:] if c.startswith("'") else c for c in frame.columns]
+    for name, column in frame.items():
+        if _is_text(column):
+            quoted = _starts(column, "'")
+            if quoted.any():
+                text = column.astype(object)
+                frame[name] = text.where(~quoted, text[quoted].str[1:]).astype(column.dtype)
+    return frame
 
 
 def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
@@ -89,11 +182,13 @@ def write_json(data: object, path: str | Path) -> None:
 
 
 def read_yaml(path: str | Path, what: str) -> dict:
-    """A YAML configuration file as a dict (empty if the file is); ``what`` names it in errors."""
-    try:
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise InputError(f"cannot read the {what}: {error}", file=path) from error
+    """A YAML configuration file as a dict (empty if the file is); ``what`` names it in errors.
+
+    Aliases, nesting deeper than 100 levels and files over 16 MiB are refused with one error
+    (:mod:`invitesurvey.yamlfile`): a few lines of nested aliases would expand to billions of
+    values in whatever walks the result.
+    """
+    return yamlfile.load(path, what) or {}
 
 
 def read_json(path: str | Path) -> object:

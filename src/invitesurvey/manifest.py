@@ -1,14 +1,19 @@
 """The audit manifest: for every output, its hash, shape, producing rule and inputs.
 
-The producing rule and its inputs come from the record Snakemake keeps for each output file
-(``.snakemake/metadata``), so the manifest states what actually ran, not what we meant to run.
+The producing rule, its script and parameters and its inputs come from the record Snakemake
+keeps for each output file (``.snakemake/metadata``), so the manifest states what actually ran,
+not what we meant to run. Each input's sha256 is listed beside it, so that
+``invitesurvey audit trace`` can follow a result back to the raw files it came from and
+``invitesurvey audit verify`` can say which file changed.
 """
 
 from __future__ import annotations
 
+import ast
 import base64
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -21,10 +26,16 @@ COLUMNS = [
     "rows",
     "columns",
     "rule",
+    "script",
+    "params",
     "inputs",
     "inputs_sha256",
     "code_version",
 ]
+# Lists in one cell (inputs, their hashes) are separated by this; paths never hold it.
+SEPARATOR = ";"
+# Where the rule files are: a rule's `script:` path is relative to it.
+RULES_DIR = "workflow/rules"
 _CHUNK = 1 << 20
 
 
@@ -65,13 +76,37 @@ def snakemake_records(metadata_dir: str | Path) -> dict[str, dict]:
     return records
 
 
-def inputs_digest(inputs: Iterable[str], hash_of: Callable[[str], str] = sha256) -> str:
-    """One hash over every input's path and content hash, in sorted order."""
-    lines = "".join(f"{p}\t{hash_of(p)}\n" for p in sorted(inputs) if Path(p).is_file())
-    return hashlib.sha256(lines.encode()).hexdigest()
+def script_of(record: dict, rules_dir: str = RULES_DIR) -> str:
+    """The script a record's rule ran (``workflow/scripts/tables.py``); empty for rules that
+    run no script. Snakemake records the ``script:`` directive as written in the rule file."""
+    try:
+        written = ast.literal_eval((record.get("code") or "").strip())
+    except (ValueError, SyntaxError):
+        return ""
+    if not isinstance(written, str):
+        return ""
+    return os.path.normpath(os.path.join(rules_dir, written))
 
 
-def build(outputs: Iterable[str], records: dict[str, dict], version: str) -> pd.DataFrame:
+def params_of(record: dict) -> str:
+    """The job's parameter values as Snakemake recorded them: their Python reprs, sorted
+    (Snakemake keeps no names), separated by commas."""
+    return ", ".join(record.get("params") or [])
+
+
+def input_hashes(inputs: Iterable[str], hash_of: Callable[[str], str] = sha256) -> str:
+    """Each input's sha256, in the order given and separated like the inputs themselves;
+    empty for an input that no longer exists."""
+    return SEPARATOR.join(hash_of(p) if Path(p).is_file() else "" for p in inputs)
+
+
+def build(
+    outputs: Iterable[str],
+    records: dict[str, dict],
+    version: str,
+    *,
+    rules_dir: str = RULES_DIR,
+) -> pd.DataFrame:
     """One row per output file, sorted by path."""
     # Outputs of one job share its inputs, and a raw export may be large: hash each file once.
     hashes: dict[str, str] = {}
@@ -94,8 +129,10 @@ def build(outputs: Iterable[str], records: dict[str, dict], version: str) -> pd.
                 "rows": n_rows,
                 "columns": n_columns,
                 "rule": record.get("rule", ""),
-                "inputs": ";".join(inputs),
-                "inputs_sha256": inputs_digest(inputs, hash_of),
+                "script": script_of(record, rules_dir),
+                "params": params_of(record),
+                "inputs": SEPARATOR.join(inputs),
+                "inputs_sha256": input_hashes(inputs, hash_of),
                 "code_version": version,
             }
         )
