@@ -64,7 +64,7 @@ def test_number_test_sentence_reports_the_p_value_and_untestable_waves(book):
             "p_value": [0.0004, None],
         }
     )
-    assert "differ beyond chance (Mann-Whitney U, two-sided p = < 0.001)" in (
+    assert "differ beyond chance (Mann-Whitney U, two-sided p = 0.0004)" in (
         itemreport.number_test_sentence(tests, var, "2015")
     )
     assert "cannot be compared" in itemreport.number_test_sentence(tests, var, "2016")

@@ -8,6 +8,7 @@ The notebooks run here on small fake results laid out as in docs/architecture.md
 from __future__ import annotations
 
 import hashlib
+import html
 import itertools
 import json
 import re
@@ -21,13 +22,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from invitesurvey import claims, codebook, crosstab, grim, io, report
+from invitesurvey import claims, codebook, crosstab, grim, htmlcheck, io, present, report, results
 from invitesurvey.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = codebook.load(ROOT / "config" / "codebook.yaml")
 PUBLISHED = claims.load(ROOT / "config" / "published_claims.yaml")
-TEMPLATES = {name: ROOT / "notebooks" / f"{name}.ipynb" for name in ("writeup", "wave")}
+TEMPLATE = ROOT / "notebooks" / "writeup.ipynb"
 LEVEL = 0.95
 MIN_BASE = 30
 GROUP_SIZES = {"recruiters": 55, "non_recruiters": 345}
@@ -235,24 +236,32 @@ def write_fake_results(root: Path, waves: tuple[str, ...] = ("2014",)) -> dict:
         raw.write_text(f"respondent_id,wave\n1,{wave}\n")
         sheet[wave] = {"wave": wave, "path": str(raw), "format": "surveymonkey",
                        "fieldwork_start": f"{wave}-03-10", "fieldwork_end": f"{wave}-03-28",
-                       "mapping": "", "note": f"Note on wave {wave}"}  # fmt: skip
+                       "mapping": "", "note": f"Note on wave {wave}",
+                       "origin": "reconstructed" if wave == waves[0] else "synthetic"}  # fmt: skip
     grey = ((120, 120, 120),)
     figure_files = {
         "headline": fake_png(results / "figures" / "headline.png", HEADLINE_COLOURS),
         "composition": fake_png(results / "figures" / "composition.png", grey),
         "flow": fake_png(results / "figures" / "flow.png", grey),
     }
+    figure_files["forest"] = fake_png(results / "figures" / "forest.png", grey)
     if len(waves) > 1:
         figure_files["trends"] = fake_png(results / "figures" / "trends.png", grey)
+    for wave in waves:
+        folder = results / "figures" / "waves" / wave
+        fake_png(folder / "composition.png", grey)
+        if wave == waves[0]:
+            fake_png(folder / "headline.png", HEADLINE_COLOURS)
     return {
         "title": "What happens to an invitation",
+        "wave": "",
         "level": LEVEL,
         "min_base": MIN_BASE,
-        "palette": "colorblind",
-        "dpi": 60,
         "claims_wave": waves[0],
-        "reconstructed": waves[0],
-        "code_version": "abc1234",
+        "code_version": "invitesurvey 0.1.0, code abc1234",
+        "page_file": str(results / "report" / "writeup.html"),
+        "manifest_file": str(results / "audit" / "manifest.tsv"),
+        "weighted": dict.fromkeys(waves, False),
         "sheet": sheet,
         "tables": paths,
         "flows": flows,
@@ -264,30 +273,53 @@ def write_fake_results(root: Path, waves: tuple[str, ...] = ("2014",)) -> dict:
 
 
 def wave_parameters(writeup: dict, wave: str) -> dict:
-    """The wave notebook's parameters from the writeup's."""
-    kept = ("level", "min_base", "palette", "dpi", "claims_wave", "reconstructed",
-            "code_version", "codebook_file", "claims_file")  # fmt: skip
+    """A wave page's parameters from the writeup's, as workflow/rules/common.smk builds them:
+    the wave's own tables, and the wave before it's crosstabs and flow. The fake per-wave
+    tables are the pooled ones restricted to the wave."""
+    waves = list(writeup["sheet"])
+    before = waves[waves.index(wave) - 1] if waves.index(wave) else None
+    used = [*([before] if before else []), wave]
+    root = Path(writeup["tables"]["crosstabs"]).parents[1]
+    tables = {}
+    for name in ("crosstabs", "differences", "tests"):
+        frame = io.read_table(writeup["tables"][name])
+        frame = frame[frame["wave"].astype(str) == wave]
+        tables[name] = str(root / "waves" / wave / f"{name}.csv")
+        io.write_table(frame, tables[name])
+    if before:
+        frame = io.read_table(writeup["tables"]["crosstabs"])
+        tables["previous_crosstabs"] = str(root / "waves" / before / "crosstabs.csv")
+        io.write_table(frame[frame["wave"].astype(str) == before], tables["previous_crosstabs"])
+    folder = root / "figures" / "waves" / wave
+    figures = {"composition": str(folder / "composition.png")}
+    if wave == writeup["claims_wave"]:
+        figures["headline"] = str(folder / "headline.png")
+    kept = ("level", "min_base", "claims_wave", "code_version", "codebook_file",
+            "claims_file", "manifest_file")  # fmt: skip
     return {
         **{k: writeup[k] for k in kept},
         "title": f"{writeup['title']}: wave {wave}",
         "wave": wave,
-        "sheet": {wave: writeup["sheet"][wave]},
-        "tables": {k: writeup["tables"][k] for k in ("crosstabs", "differences", "tests")},
-        "flows": {wave: writeup["flows"][wave]},
+        "page_file": str(root / "report" / "waves" / f"{wave}.html"),
+        "sheet": {w: writeup["sheet"][w] for w in used},
+        "tables": tables,
+        "flows": {w: writeup["flows"][w] for w in used},
+        "models": {},
+        "figure_files": figures,
+        "weighted": dict.fromkeys(used, False),
     }
 
 
-def written(executed, title: str) -> tuple[str, str]:
+def written(executed, parameters: dict) -> tuple[str, str]:
     """An executed notebook as the rules write it: (notebook JSON, page HTML)."""
-    clean = report.normalise(executed)
-    return report.notebook_text(clean), report.render_html(clean, title)
+    clean = report.keep_cells(report.normalise(executed), report.page_tags(parameters))
+    return report.notebook_text(clean), report.render_html(clean, parameters["title"])
 
 
-def run(template: str, parameters: dict, workdir: Path) -> tuple[str, str]:
-    """Execute a template and render it as the rules do."""
-    executed = report.execute(TEMPLATES[template], parameters, kernel="python3", timeout=120,
-                              cwd=workdir)  # fmt: skip
-    return written(executed, parameters["title"])
+def run(parameters: dict, workdir: Path) -> tuple[str, str]:
+    """Execute the template and render it as the rules do."""
+    executed = report.execute(TEMPLATE, parameters, kernel="python3", timeout=120, cwd=workdir)
+    return written(executed, parameters)
 
 
 @pytest.fixture(scope="module")
@@ -299,7 +331,7 @@ def two_waves(tmp_path_factory) -> dict:
 def executions(two_waves, tmp_path_factory) -> list:
     """The writeup of two fake waves, executed twice in fresh kernels, as papermill returns it."""
     return [
-        report.execute(TEMPLATES["writeup"], two_waves, kernel="python3", timeout=120,
+        report.execute(TEMPLATE, two_waves, kernel="python3", timeout=120,
                        cwd=tmp_path_factory.mktemp("run"))
         for _ in range(2)
     ]  # fmt: skip
@@ -308,81 +340,117 @@ def executions(two_waves, tmp_path_factory) -> list:
 @pytest.fixture(scope="module")
 def writeup_runs(executions, two_waves) -> list[tuple[str, str]]:
     """Both executions as the rules write them: (notebook JSON, page HTML)."""
-    return [written(e, two_waves["title"]) for e in executions]
+    return [written(e, two_waves) for e in executions]
 
 
-def results_of(parameters: dict) -> report.Results:
-    return report.read_results(
+def results_of(parameters: dict) -> results.Results:
+    return results.read_results(
         tables=parameters["tables"], flows=parameters["flows"], models=parameters["models"],
         codebook_file=parameters["codebook_file"], claims_file=parameters["claims_file"],
     )  # fmt: skip
 
 
-# --- Templates -----------------------------------------------------------------------------
+# --- The template ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_templates_are_committed_without_outputs_and_with_a_parameters_cell(name):
-    nb = nbformat.read(TEMPLATES[name], as_version=4)
-    nbformat.validate(nb)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(c.outputs == [] and c.execution_count is None for c in code)
-    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
-    assert len(tagged) == 1 and tagged[0] is nb.cells[0]
-    assert re.search(r"^title = ", tagged[0].source, re.M)
-    assert re.search(r"^level = ", tagged[0].source, re.M)
+def test_the_template_is_committed_without_outputs_and_with_a_parameters_cell():
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    assert "parameters" in nb.cells[0].metadata.get("tags", [])
+    assert re.search(r'^wave = ""$', nb.cells[0].source, re.M)
+    assert all(not c.get("outputs") and c.get("execution_count") is None
+               for c in nb.cells if c.cell_type == "code")  # fmt: skip
+    assert not (ROOT / "notebooks" / "wave.ipynb").exists()  # one template for every page
 
 
-@pytest.mark.parametrize("name", sorted(TEMPLATES))
-def test_template_markdown_holds_no_numbers(name):
+def test_template_markdown_holds_no_numbers():
     """Numbers reach the page from results only: template prose carries no digit."""
-    nb = nbformat.read(TEMPLATES[name], as_version=4)
+    nb = nbformat.read(TEMPLATE, as_version=4)
     prose = " ".join(c.source for c in nb.cells if c.cell_type == "markdown")
     assert not re.search(r"\d", prose)
 
 
-# --- Generated text ------------------------------------------------------------------------
+def test_the_sections_and_their_words_are_markdown_cells():
+    """An analyst edits the narrative in Jupyter: each section heading and the paragraphs
+    under it are markdown; code cells print no heading of a section."""
+    nb = nbformat.read(TEMPLATE, as_version=4)
+    markdown = [c.source for c in nb.cells if c.cell_type == "markdown"]
+    headings = [line for text in markdown for line in text.splitlines() if line.startswith("## ")]
+    for section in ("## The study", "## Methods", "## Findings", "## Change between waves",
+                    "## Every question", "## Published versus reproduced", "## The model",
+                    "## Limitations"):  # fmt: skip
+        assert section in headings
+    assert sum(len(t.split()) for t in markdown) > 600
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert not re.search(r"""Markdown\(f?["']## """, cell.source), cell.source
 
 
-def test_a_finding_reports_the_crosstab_shares_intervals_and_counts(two_waves):
-    results = results_of(two_waves)
-    theme = report.themes(results.published, results.book)[0]
-    text = report.finding(theme, results, waves=["2014"], wave="2014", level=LEVEL)
+LIBRARY = ("present.py", "itemreport.py", "results.py", "htmlcheck.py")
+
+
+@pytest.mark.parametrize("module", LIBRARY)
+def test_no_library_function_returns_fixed_paragraphs_of_prose(module):
+    """Fixed words live in the notebook: outside docstrings and error messages, no plain
+    string of the modules a page calls runs past fourteen words, and no generated sentence
+    has more than thirty fixed words around what it fills in."""
+    import ast
+
+    tree = ast.parse((ROOT / "src" / "invitesurvey" / module).read_text())
+    skipped = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise):
+            skipped |= {id(n) for n in ast.walk(node)}
+        if isinstance(node, ast.FunctionDef | ast.ClassDef | ast.Module) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                skipped.add(id(first.value))
+    long = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.JoinedStr):
+            text = " ".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            skipped |= {id(v) for v in node.values}
+            limit = 30
+        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text, limit = node.value, 14
+        else:
+            continue
+        if len(text.split()) > limit:
+            long.append(text)
+    assert long == []
+
+
+# --- Formatted results -------------------------------------------------------------------
+
+
+def test_a_theme_table_reports_the_crosstab_shares_intervals_and_counts(two_waves):
+    loaded = results_of(two_waves)
+    theme = present.themes(loaded.published, loaded.book)[0]
+    shares = present.theme_shares(loaded.tables["crosstabs"], loaded.published, theme, BOOK, LEVEL)
+    text = present.markdown_table(present.shares_table(shares, "2014", LEVEL))
     variable, code = theme.behaviour.variable, theme.behaviour.codes[0]
-    table = results.tables["crosstabs"]
+    table = loaded.tables["crosstabs"]
     for group, name in (("recruiters", "recruiters"), ("non_recruiters", "non-recruiters")):
         at = (table["wave"] == "2014") & (table["group"] == group)
         row = table[at & (table["variable"] == variable) & (table["code"] == code)].iloc[0]
-        assert f"{100 * row['prop']:.1f}% of {name}" in text
+        assert f"| {name} | {100 * row['prop']:.1f}% |" in text
         assert f"{100 * row['ci_low']:.1f}–{100 * row['ci_high']:.1f}%" in text
         assert f"{row['n']} of {row['base']}" in text
 
 
-def test_a_finding_follows_the_table_when_the_counts_change(two_waves):
-    """The text is computed, not typed: other counts give other numbers."""
-    results = results_of(two_waves)
-    theme = report.themes(results.published, results.book)[0]
-    before = report.finding(theme, results, waves=["2014"], wave="2014", level=LEVEL)
-    table = results.tables["crosstabs"].copy()
-    table["n"] = (table["n"] // 2).astype(int)
-    table["prop"] = table["n"] / table["base"]
-    changed = report.Results({**results.tables, "crosstabs": table}, results.flows,
-                             results.models, results.book, results.published)  # fmt: skip
-    after = report.finding(theme, changed, waves=["2014"], wave="2014", level=LEVEL)
-    assert before != after
-
-
-def test_a_finding_marks_a_claim_the_data_do_not_reproduce(two_waves):
-    results = results_of(two_waves)
-    theme = report.themes(results.published, results.book)[0]
-    checks = results.tables["claims"].assign(pass_=False)
+def test_the_article_table_labels_the_claims_wave_and_marks_what_is_not_reproduced(two_waves):
+    loaded = results_of(two_waves)
+    theme = present.themes(loaded.published, loaded.book)[0]
+    checks = loaded.tables["claims"].copy()
     checks["pass"] = [c not in {x.id for x in theme.claims} for c in checks["id"]]
-    text = report.finding(theme, results, waves=["2014"], wave="2014", level=LEVEL, checks=checks)
-    assert text.count("**not reproduced**") == len(theme.claims)
+    table = present.article_table(theme, checks, "2014")
+    assert "wave 2014" in table.columns
+    assert (table[""] == "✗ not reproduced").sum() == len(theme.claims)
 
 
 def test_themes_follow_the_articles_order_and_cover_every_proportion():
-    found = report.themes(PUBLISHED, BOOK)
+    found = present.themes(PUBLISHED, BOOK)
     assert [t.claims[0].id for t in found] == list(
         dict.fromkeys(
             next(t.claims[0].id for t in found if c in t.claims) for c in PUBLISHED.proportions()
@@ -393,72 +461,124 @@ def test_themes_follow_the_articles_order_and_cover_every_proportion():
     )
 
 
-def test_notice_names_the_reconstructed_wave_and_every_note():
-    sheet = {"2014": {"note": "Rebuilt & solved"}, "2019": {"note": ""}, "2020": {"note": "Pilot"}}
-    text = report.notice(sheet, "2014")
-    assert "Wave 2014 is a reconstruction" in text and "Rebuilt &amp; solved" in text
-    assert "Pilot" in text and "2019" not in text
-    assert "reconstruction" not in report.notice(sheet, None)
-    assert report.notice({"2019": {"note": ""}}, "2014") == ""
+WORDS = {"reconstructed": "Solved for.", "synthetic": "Simulated."}
 
 
-def test_balance_of_power_counts_job_seekers_per_hirer(two_waves):
+def test_the_notice_names_each_wave_not_collected_with_its_words_and_note():
+    sheet = {"2014": {"origin": "reconstructed", "note": "Rebuilt & solved"},
+             "2019": {"origin": "collected", "note": "Fine"},
+             "2020": {"origin": "synthetic", "note": ""}}  # fmt: skip
+    text = present.notice(sheet, WORDS, ["2014", "2019", "2020"])
+    assert "Wave 2014 is reconstructed.</strong> Solved for." in text
+    assert "Rebuilt &amp; solved" in text and "Wave 2020 is synthetic.</strong> Simulated." in text
+    assert "2019" not in text and "Fine" not in text
+    assert present.notice(sheet, WORDS, ["2019"]) == ""
+    assert 'data-origin="synthetic"' in present.notice(sheet, WORDS, ["2019", "2020"])
+
+
+def test_the_balance_table_counts_job_seekers_per_hirer(two_waves):
     table = results_of(two_waves).tables["crosstabs"]
     cells = table[(table["wave"] == "2014") & (table["group"] == "all")
                   & (table["variable"] == "purpose")].set_index("code")  # fmt: skip
     ratio = cells.loc["find_role", "n"] / cells.loc["hire", "n"]
-    assert f"{ratio:.1f} job seekers for every respondent hiring" in report.balance_of_power(
-        table, "2014", LEVEL
+    balance = present.balance_table(table, "2014", LEVEL).set_index("quantity")
+    assert balance.loc["job seekers per respondent hiring", "share"] == f"{ratio:.2f}"[:-1] or (
+        balance.loc["job seekers per respondent hiring", "share"] == f"{ratio:.1f}"
     )
 
 
-def test_study_totals_the_analysed_rows_of_every_wave(two_waves):
-    results = results_of(two_waves)
-    text = report.study("A survey.", two_waves["sheet"], results.flows, results.tables["crosstabs"])
-    total = sum(int(f["rows_out"].iloc[-1]) for f in results.flows.values())
-    assert f"This page analyses {total} respondents in 2 waves" in text
-    exported = int(results.flows["2019"]["rows_in"].iloc[0])
-    assert (
-        f"| 2019 | 2019-03-10 to 2019-03-28 | surveymonkey | {exported} | {total // 2} | 55 | 345 |"
-        in text
+def test_the_study_table_gives_origin_sizes_and_weighting(two_waves):
+    loaded = results_of(two_waves)
+    weighted = {"2014": False, "2019": False}
+    table = present.study_table(two_waves["sheet"], loaded.flows, loaded.tables["crosstabs"],
+                                weighted).set_index("wave")  # fmt: skip
+    assert table.loc["2014", "origin"] == "reconstructed"
+    assert table.loc["2019", "origin"] == "synthetic"
+    assert table.loc["2019", "recruiters"] == 55 and table.loc["2019", "non-recruiters"] == 345
+    assert set(table["estimates"]) == {"unweighted; no population margins declared"}
+    assert present.weighting_line(["2014", "2019"], weighted) == (
+        "**Weighting.** Waves 2014 and 2019: unweighted; no population margins declared."
     )
+    assert "weighted (raked" in present.weighting_line(["2019"], {"2019": True})
 
 
-def test_model_text_says_when_and_why_firth_was_used():
-    firth = report.model_text(FIT)
-    assert "Firth's penalised likelihood was used" in firth
-    assert "Separation was detected" in firth and "purpose\\[T.hire\\] (+inf)" in firth
+def test_model_summary_says_when_firth_was_used():
+    firth = present.model_summary(FIT)
+    assert "Firth's penalised likelihood" in firth and "separation detected" in firth
     ml = {**FIT, "method": "maximum likelihood", "warnings": [],
           "separation": {**FIT["separation"], "detected": False, "terms": []}}  # fmt: skip
-    assert "Firth" not in report.model_text(ml)
-    assert "No separation was detected" in report.model_text(ml)
+    assert "Firth" not in present.model_summary(ml)
+    assert "no separation detected" in present.model_summary(ml)
 
 
-def test_model_text_warns_that_reconstructed_items_are_independent_by_construction():
-    assert "Wave 2014 was rebuilt" in report.model_text(FIT, "2014")
-    assert "rebuilt" not in report.model_text(FIT)
-
-
-def test_odds_ratio_table_leaves_out_the_intercept_and_names_terms(two_waves):
-    results = results_of(two_waves)
-    table = report.odds_ratio_table(results.models["accepts_strangers"].coefficients, LEVEL)
-    assert table["term"].tolist() == ["recruiter: true", "purpose: hire"]
+def test_model_tables_name_answers_and_reference_levels(two_waves):
+    loaded = results_of(two_waves)
+    model = loaded.models["accepts_strangers"]
+    table = present.odds_ratio_table(model.coefficients, LEVEL, BOOK, FIT["references"])
+    purpose = BOOK["purpose"]
+    labels = {codebook.code_text(a.code): a.label for a in purpose.codes}
+    assert table["term"].tolist()[1] == (
+        f"{purpose.title}: {labels['hire']} (vs {labels['find_role']})"
+    )
+    assert "[T." not in " ".join(table["term"])
     assert table["odds ratio"].tolist() == [f"{np.exp(1.1):.2f}", f"{np.exp(2.3):.2f}"]
+    assert f"{purpose.title} = {labels['find_role']}" in present.references_table(FIT, BOOK)
 
 
-def test_grim_text_says_when_no_group_size_fits_every_figure():
+def test_trend_table_has_a_column_per_wave_and_the_holm_adjusted_change(two_waves):
+    loaded = results_of(two_waves)
+    theme_list = present.themes(loaded.published, BOOK)
+    changes = loaded.tables["changes"].assign(
+        p_value=lambda f: np.linspace(0.0001, 0.9, len(f)),
+        wave_to=lambda f: f["wave_to"].astype(str),
+    )
+    adjusted = present.theme_changes(changes, theme_list, BOOK, "2019")
+    assert len(adjusted) == 3 * len(
+        {present.table_key(t.behaviour, BOOK) for t in theme_list} - {None}
+    )
+    assert np.allclose(adjusted["p_holm"], crosstab.holm(adjusted["p_value"].to_numpy()))
+    theme = theme_list[0]
+    shares = present.theme_shares(loaded.tables["crosstabs"], loaded.published, theme, BOOK, LEVEL)
+    table = present.trend_table(shares, adjusted, theme, ["2014", "2019"])
+    assert list(table.columns) == ["group", "2014", "2019", "change 2014→2019", "p (Holm)"]
+    assert table["group"].tolist() == ["recruiters", "non-recruiters", "everyone"]
+    assert all(re.fullmatch(r"\d+\.\d% \(\d+\.\d–\d+\.\d%\)", v) for v in table["2014"])
+
+
+def test_the_change_sentence_names_what_changed_beyond_chance():
+    rows = pd.DataFrame({"theme": ["Accepts", "Invites"], "group": ["recruiters", "all"],
+                         "prop_from": [0.5, 0.3], "prop_to": [0.7, 0.31], "diff": [0.2, 0.01],
+                         "p_holm": [0.01, 0.8]})  # fmt: skip
+    text = present.change_sentence(rows, "2014", "2019", 0.05)
+    assert "1 of the 2 changes shown are beyond chance" in text
+    assert "accepts among recruiters (50.0% to 70.0%" in text and "invites" not in text
+    assert "none of the 2 changes" in present.change_sentence(
+        rows.assign(p_holm=0.5), "a", "b", 0.05
+    )
+
+
+def test_every_answer_code_is_in_the_distribution_table(two_waves):
+    crosstabs = results_of(two_waves).tables["crosstabs"]
+    for var in BOOK.items:
+        table = present.distribution_table(crosstabs, var, "2014", LEVEL)
+        assert table["answer"].tolist() == [a.label for a in var.codes] + ["base"]
+    profile = present.profile_table(crosstabs, BOOK["seniority"], ["2014", "2019"])
+    assert list(profile.columns)[1:] == ["2014 recruiters", "2014 non-recruiters",
+                                         "2019 recruiters", "2019 non-recruiters"]  # fmt: skip
+
+
+def test_the_grim_table_says_none_when_no_group_size_fits_every_figure():
     summary = grim.summary(PUBLISHED)
-    text = report.grim_text(summary)
-    for row in summary.itertuples():
-        name = report.GROUP_NAMES[row.group]
-        sentence = next(s for s in text.split("\n\n") if s.startswith(f"For {name} "))
-        assert ("no single group size" in sentence) == (not row.common_base)
+    table = present.grim_summary_table(summary)
+    assert (
+        (table["one group size fits all"] == "none") == ~summary["common_base"].astype(bool)
+    ).all()
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.sets(st.integers(0, 80), max_size=25))
 def test_spans_lists_exactly_the_given_integers(values):
-    text = report._spans(sorted(values))
+    text = present.spans(sorted(values))
     back = set()
     for part in text.split(", "):
         if part == "none":
@@ -471,25 +591,34 @@ def test_spans_lists_exactly_the_given_integers(values):
 @given(st.text(max_size=30))
 @settings(max_examples=60)
 def test_markdown_table_cells_never_break_the_table(text):
-    table = report.markdown_table(pd.DataFrame({"a": [text], "b": ["x"]}))
+    table = present.markdown_table(pd.DataFrame({"a": [text], "b": ["x"]}))
     row = table.splitlines()[2]
     assert len(re.findall(r"(?<!\\)\|", row)) == 3
 
 
 def test_percent_and_points_formats():
-    assert report.percent(0.52134) == "52.1%"
-    assert report.interval(0.468, 0.5731) == "46.8–57.3%"
-    assert report.points(-0.3081) == "−30.8 points"
-    assert report.p_value(0.0004) == "< 0.001" and report.p_value(0.0123) == "0.012"
-    assert report.percent(float("nan")) == "n/a"
+    assert present.percent(0.52134) == "52.1%"
+    assert present.interval(0.468, 0.5731) == "46.8–57.3%"
+    assert present.points(-0.3081) == "−30.8 points"
+    assert present.p_value(0.0004) == "0.0004" and present.p_value(0.0123) == "0.012"
+    assert present.p_value(2.5e-17) == "< 0.0001" and present.p_value(0.0) == "< 0.0001"
+    assert present.percent(float("nan")) == "n/a"
 
 
 def test_read_hashes_are_the_manifests_sha256(tmp_path):
     path = tmp_path / "a.csv"
     path.write_bytes(b"x,y\n1,2\n")
-    table = report.read_hashes([path])
+    table = results.read_hashes([path])
     assert table.loc[0, "sha256"] == hashlib.sha256(b"x,y\n1,2\n").hexdigest()
     assert table.loc[0, "bytes"] == 8
+
+
+def test_source_links_are_relative_to_the_page():
+    line = present.sources(["results/waves/2014/flow.csv", "results/waves/2015/flow.csv"],
+                           page="results/report/waves/2015.html",
+                           manifest="results/audit/manifest.tsv")  # fmt: skip
+    assert 'href="../../waves/2014/flow.csv">2014/flow.csv<' in line
+    assert 'href="../../audit/manifest.tsv">manifest<' in line
 
 
 # --- Checking pages ----------------------------------------------------------------------
@@ -517,20 +646,49 @@ BAD = {
 
 
 def test_a_self_contained_page_has_no_problems():
-    assert report.page_problems(GOOD) == []
+    assert htmlcheck.page_problems(GOOD) == []
 
 
 @pytest.mark.parametrize("kind", sorted(BAD))
 def test_every_outside_reference_is_flagged(kind):
-    assert report.page_problems(GOOD.replace("</body>", BAD[kind] + "</body>")) != []
+    assert htmlcheck.page_problems(GOOD.replace("</body>", BAD[kind] + "</body>")) != []
 
 
 def test_check_page_names_what_the_page_would_fetch(tmp_path):
     with pytest.raises(InputError, match=r"require\.js"):
-        report.check_page(GOOD.replace("</body>", BAD["script"] + "</body>"), tmp_path / "p.html")
+        htmlcheck.check_page(
+            GOOD.replace("</body>", BAD["script"] + "</body>"), tmp_path / "p.html"
+        )
 
 
-# --- Running notebooks ---------------------------------------------------------------------
+def test_broken_links_finds_missing_headings_and_files(tmp_path):
+    (tmp_path / "t.csv").write_text("a\n1\n")
+    page = GOOD.replace("</body>", '<a href="#x">x</a><a href="#nope">n</a>'
+                        '<a href="t.csv">t</a><a href="gone.csv">g</a></body>')  # fmt: skip
+    assert htmlcheck.broken_links(page, tmp_path / "p.html") == ["#nope", "gone.csv"]
+    with pytest.raises(InputError, match="#nope"):
+        htmlcheck.check_links(page, tmp_path / "p.html", later=[tmp_path / "gone.csv"])
+
+
+def test_the_contents_link_every_section_heading():
+    body = (
+        '<h1 id="t">T</h1><h2 id="a">A<a class="anchor-link" href="#a">¶</a></h2>'
+        '<h3 id="b">B</h3><h2 id="c">C</h2>'
+    )
+    page = report.page(body, "T")
+    nav = page[page.index("<nav") : page.index("</nav>")]
+    assert [h for h in re.findall(r'href="#([^"]+)"', nav)] == ["a", "b", "c"]
+    assert page.index("</h1>") < page.index("<nav")
+    noticed = report.page(body.replace("</h1>", '</h1><aside class="notice">N</aside>'), "T")
+    assert noticed.index("</aside>") < noticed.index("<nav")
+
+
+def test_table_cells_do_not_wrap_inside_a_value():
+    assert "overflow-wrap: anywhere" not in report.STYLE
+    assert re.search(r"th, td \{[^}]*white-space: nowrap", report.STYLE)
+
+
+# --- Running the template ------------------------------------------------------------------
 
 
 def test_two_executions_give_identical_bytes(writeup_runs):
@@ -552,38 +710,71 @@ def test_without_normalising_two_executions_differ(executions):
     assert clean["cells"][1]["id"] == "injected-parameters"
 
 
+def notices(page: str) -> set[tuple[str, str]]:
+    """(wave, origin) of each line of the notice box, whatever the order of its attributes."""
+    found = set()
+    for tag in re.findall(r"<p [^>]*data-wave=[^>]*>", page):
+        attrs = dict(re.findall(r'data-(wave|origin)="([^"]+)"', tag))
+        found.add((attrs["wave"], attrs["origin"]))
+    return found
+
+
 def test_the_writeup_page_is_self_contained_and_complete(writeup_runs, two_waves):
     page = writeup_runs[0][1]
-    assert report.page_problems(page) == []
+    assert htmlcheck.page_problems(page) == []
     assert "<script" not in page and "def " not in page  # no code cells
     headings = re.findall(r"<h2[^>]*>(.*?)<", page)
-    assert headings[:2] == ["The study", "Methods"]
-    for section in ("Findings", "Trends", "Published versus reproduced", "The model",
-                    "Limitations", "Appendix: provenance"):  # fmt: skip
+    for section in ("About this page", "The study", "Methods", "Findings",
+                    "Change between waves", "Every question", "Published versus reproduced",
+                    "The model", "Limitations", "Appendix: provenance"):  # fmt: skip
         assert section in headings
-    assert page.index('id="figure-headline"') < page.index("<h2")
-    assert "Wave 2014 is a reconstruction" in page
-    assert page.count('id="figure-theme-') == len(report.themes(PUBLISHED, BOOK))
-    assert "abc1234" in page and "Firth" in page
+    assert notices(page) == {("2014", "reconstructed"), ("2019", "synthetic")}
+    assert "the findings speak of wave 2019 and what changed since wave 2014" in page
+    assert "invitesurvey 0.1.0, code abc1234" in page and "Firth" in page
+    assert "unweighted; no population margins declared" in page
+    assert "Read the odds ratios with this caveat" in page
+    assert page.index("Read the odds ratios") < page.index("Odds ratios</strong>")
     raw = Path(two_waves["sheet"]["2014"]["path"])
     assert hashlib.sha256(raw.read_bytes()).hexdigest() in page
 
 
-def test_one_wave_has_no_trends_section(tmp_path):
+def test_every_contents_and_csv_link_of_the_page_resolves(writeup_runs, two_waves):
+    page, path = writeup_runs[0][1], Path(two_waves["page_file"])
+    manifest = Path(two_waves["manifest_file"])
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    manifest.write_text("path\n")
+    hrefs, _ = htmlcheck.links(page)
+    assert sum(h.endswith(".csv") for h in hrefs) > 20 and any(h.startswith("#") for h in hrefs)
+    assert htmlcheck.broken_links(page, path) == []
+
+
+def test_one_wave_has_no_change_to_show(tmp_path):
     parameters = write_fake_results(tmp_path, ("2014",))
-    _, page = run("writeup", parameters, tmp_path)
-    assert "<h2" in page and ">Trends<" not in page
-    assert report.page_problems(page) == []
+    _, page = run(parameters, tmp_path)
+    assert "is the first wave of the sheet" in page and "change 2014" not in page
+    assert htmlcheck.page_problems(page) == []
 
 
-def test_the_wave_page_reports_its_wave(two_waves, tmp_path):
+def test_a_later_waves_page_never_calls_itself_a_reproduction(two_waves, tmp_path):
     parameters = wave_parameters(two_waves, "2019")
-    notebook, page = run("wave", parameters, tmp_path)
-    assert report.page_problems(page) == []
-    assert "wave 2019" in page and "Note on wave 2019" in page
-    assert "Wave 2014 is a reconstruction" not in page  # the sheet row of this wave only
-    assert page.index('id="figure-headline"') < page.index("<h2")
+    notebook, page = run(parameters, tmp_path)
+    assert htmlcheck.page_problems(page) == []
+    assert "reproduction" not in page.lower() and "Published versus reproduced" not in page
+    assert 'id="figure-headline"' not in page and "the article's words" not in html.unescape(page)
+    assert "It is not the article's wave" in page and "the change from wave 2014" in page
+    assert "change 2014→2019" in page
+    assert notices(page) == {("2014", "reconstructed"), ("2019", "synthetic")}
     assert json.loads(notebook)["metadata"]["papermill"]["parameters"]["wave"] == "2019"
+
+
+def test_the_claims_waves_page_shows_the_articles_figures_labelled(two_waves, tmp_path):
+    parameters = wave_parameters(two_waves, "2014")
+    _, page = run(parameters, tmp_path)
+    assert 'id="figure-headline"' in page
+    assert "The 2014 article's figures (black diamonds)" in html.unescape(page)
+    assert "Published versus reproduced" in page and "GRIM" not in page
+    assert notices(page) == {("2014", "reconstructed")}
+    assert "is the first wave of the sheet" in page
 
 
 def failing_template(path: Path) -> Path:
@@ -607,12 +798,3 @@ def test_a_cell_that_raises_fails_with_its_error(tmp_path):
 def test_a_missing_kernel_says_how_to_install_one():
     with pytest.raises(InputError, match="python -m ipykernel install --user --name nokernel9"):
         report.require_kernel("nokernel9")
-
-
-def test_shares_sentence_lists_one_group_or_several():
-    row = {"wave": "2014", "prop": 0.5, "ci_low": 0.4, "ci_high": 0.6, "n": 10, "base": 20}
-    one = pd.DataFrame([{**row, "group": "recruiters"}])
-    assert report.shares_sentence(one, "2014", 0.95).startswith("Wave 2014: 50.0% of recruiters")
-    assert " and " not in report.shares_sentence(one, "2014", 0.95)
-    two = pd.concat([one, one.assign(group="non_recruiters")])
-    assert " and 50.0% of non-recruiters" in report.shares_sentence(two, "2014", 0.95)

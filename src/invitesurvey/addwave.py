@@ -38,8 +38,15 @@ SHEET_COLUMNS = (
     "encoding",
     "sheet",
     "date_order",
+    "origin",
     "note",
 )
+# The sheet's origin column (workflow/schemas/waves.schema.yaml).
+ORIGINS = ("collected", "reconstructed", "synthetic")
+# What marks an export `invitesurvey simulate` (or `reconstruct`) wrote: every respondent it
+# invents has an e-mail at this domain, which RFC 2606 reserves, so no real respondent has one.
+# Every format carries the e-mail column.
+INVENTED_DOMAIN = "@example.com"
 TYPE_NAMES = {
     "boolean": "yes/no",
     "categorical": "single choice",
@@ -70,6 +77,37 @@ def fieldwork_dates(start_times: pd.Series) -> tuple[str, str]:
     return f"{known.min():%Y-%m-%d}", f"{known.max():%Y-%m-%d}"
 
 
+def invented(frame: pd.DataFrame) -> bool:
+    """Whether an export's respondents were invented by `invitesurvey simulate`: it has
+    e-mails, and every one is at the reserved domain (:data:`INVENTED_DOMAIN`)."""
+    if "email" not in frame:
+        return False
+    emails = frame["email"].dropna().astype(str).str.strip().str.lower()
+    emails = emails[emails != ""]
+    return bool(len(emails)) and bool(emails.str.endswith(INVENTED_DOMAIN).all())
+
+
+def origin_of(requested: str | None, frame: pd.DataFrame, path: str | Path) -> str:
+    """The sheet's origin for an export: the one asked for, else ``synthetic`` for an export
+    `simulate` wrote and ``collected`` for any other. A simulated file is never collected."""
+    marked = invented(frame)
+    if requested and requested not in ORIGINS:
+        raise InputError(
+            f"origin {requested!r} is not one of {', '.join(ORIGINS)}",
+            file=path,
+            hint="Pass --origin collected, reconstructed or synthetic.",
+        )
+    if marked and requested == "collected":
+        raise InputError(
+            "the export was written by `invitesurvey simulate` (every e-mail is at "
+            "example.com), so its wave cannot be collected",
+            file=path,
+            column="email",
+            hint="Add it as synthetic (the default for such a file), or add the real export.",
+        )
+    return requested or ("synthetic" if marked else "collected")
+
+
 def check_wave(args: argparse.Namespace, book: codebook.Codebook, qc: QC) -> WaveCheck:
     """Read, map and preview the QC of the export named in ``args``; raise on any misfit."""
     export = read_export(
@@ -96,6 +134,7 @@ def check_wave(args: argparse.Namespace, book: codebook.Codebook, qc: QC) -> Wav
         "encoding": args.encoding or "",
         "sheet": args.sheet or "",
         "date_order": args.date_order or "",
+        "origin": origin_of(getattr(args, "origin", None), export.frame, args.file),
         "note": args.note,
     }
     return WaveCheck(
@@ -136,7 +175,10 @@ def question_type(var: codebook.Variable, parts: list[str | None]) -> str:
 
 def describe(result: WaveCheck) -> str:
     """What maps to what (type, columns grouped), the recodes, and the QC exclusions."""
-    lines = [f"wave {result.row['wave']}: {result.row['path']} ({result.row['format']})"]
+    lines = [
+        f"wave {result.row['wave']}: {result.row['path']} ({result.row['format']}), "
+        f"origin {result.row['origin']}"
+    ]
     by_variable: dict[str, list[tuple[str, str | None]]] = {}
     for column, target in result.matched.items():
         by_variable.setdefault(target.variable, []).append((column, target.part))

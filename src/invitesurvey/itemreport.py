@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from invitesurvey.codebook import Codebook, Variable
-from invitesurvey.report import (
+from invitesurvey.present import (
     GROUP_NAMES,
     GROUP_ORDER,
     POOLED,

@@ -1,9 +1,11 @@
-# The write-up over all waves and a report per wave: a notebook template run by papermill in a
-# fresh kernel, then rendered to one self-contained HTML page without code.
+# The write-up over all waves and a page per wave: one notebook template (notebooks/writeup.ipynb,
+# its `wave` parameter empty for the pooled write-up) run by papermill in a fresh kernel, then
+# rendered to one self-contained HTML page without code.
 rule writeup:
     """The study over all waves: the writeup template executed, then rendered to one page."""
     input:
         template="notebooks/writeup.ipynb",
+        weighted=lambda wildcards: list(weighted_files().values()),
         crosstabs=rules.tables.output.crosstabs,
         differences=rules.tables.output.differences,
         tests=rules.tables.output.tests,
@@ -24,7 +26,19 @@ rule writeup:
         raw=raw_files(WAVES_SHEET),
         codebook=config["codebook"],
         claims_file=config["claims_file"],
-        lib=lib("report", "itemreport", "figures", "theme", "claims", "crosstab", "manifest"),
+        lib=lib(
+            "report",
+            "results",
+            "weightreport",
+            "present",
+            "htmlcheck",
+            "itemreport",
+            "figures",
+            "theme",
+            "claims",
+            "crosstab",
+            "manifest",
+        ),
     output:
         notebook=f"{REPORT}/writeup.ipynb",
         html=report(f"{REPORT}/writeup.html", caption="../report/writeup.rst", category="6. Report"),
@@ -41,12 +55,14 @@ rule writeup:
 
 
 rule wave_report:
-    """One wave's findings: the wave template executed, then rendered to one page.
+    """One wave's findings: the template executed for the wave, then rendered to one page.
 
     Lowest priority: no other job waits on it, while the write-up waits on every pooled job.
     """
     input:
-        template="notebooks/wave.ipynb",
+        unpack(wave_page_inputs),
+        template="notebooks/writeup.ipynb",
+        weighted=lambda wildcards: list(weighted_files(wildcards.wave).values()),
         crosstabs=rules.wave_tables.output.crosstabs,
         differences=rules.wave_tables.output.differences,
         tests=rules.wave_tables.output.tests,
@@ -62,7 +78,19 @@ rule wave_report:
         raw=lambda wildcards: raw_files({wildcards.wave: wave_row(wildcards)}),
         codebook=config["codebook"],
         claims_file=config["claims_file"],
-        lib=lib("report", "itemreport", "figures", "theme", "claims", "crosstab", "manifest"),
+        lib=lib(
+            "report",
+            "results",
+            "weightreport",
+            "present",
+            "htmlcheck",
+            "itemreport",
+            "figures",
+            "theme",
+            "claims",
+            "crosstab",
+            "manifest",
+        ),
     output:
         notebook=f"{REPORT}/waves/{{wave}}.ipynb",
         html=report(

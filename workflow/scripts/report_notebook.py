@@ -1,7 +1,7 @@
 import os
 import sys
 
-from invitesurvey import report
+from invitesurvey import htmlcheck, report
 from invitesurvey.log import to_log
 
 with to_log(snakemake.log[0]) as log:
@@ -14,9 +14,11 @@ with to_log(snakemake.log[0]) as log:
         cwd=os.getcwd(),
         log=sys.stdout,
     )
-    notebook = report.normalise(executed)
+    notebook = report.keep_cells(report.normalise(executed), report.page_tags(params.notebook))
     page = report.render_html(notebook, params.notebook["title"])
-    report.check_page(page, snakemake.output.html)
+    htmlcheck.check_page(page, snakemake.output.html)
+    # Every link resolves but the one to the manifest, which is written after the pages.
+    htmlcheck.check_links(page, snakemake.output.html, later=[params.notebook["manifest_file"]])
     report.write_text(report.notebook_text(notebook), snakemake.output.notebook)
     report.write_text(page, snakemake.output.html)
     log.info(
