@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy.optimize import minimize_scalar
+from scipy.stats import chi2
 
 from invitesurvey import claims, codebook, crosstab, io
 from invitesurvey.errors import InputError
@@ -124,3 +127,74 @@ def test_the_check_reads_the_crosstabs_as_written_to_csv(tmp_path):
 def test_an_absent_wave_is_refused():
     with pytest.raises(InputError, match="2015"):
         claims.check(CLAIMS, crosstabs(REPRODUCING), "2015")
+
+
+def koopman_statistic(x1: int, n1: int, x2: int, n2: int, ratio: float) -> float:
+    """Koopman's (1984) chi-square for p1 / p2 = ratio, the shares fitted under that ratio."""
+
+    def minus_loglik(p2):
+        p1 = ratio * p2
+        return -(x1 * np.log(p1) + (n1 - x1) * np.log1p(-p1) + x2 * np.log(p2)
+                 + (n2 - x2) * np.log1p(-p2))  # fmt: skip
+
+    top = min(1.0, 1 / ratio) - 1e-12
+    p2 = minimize_scalar(minus_loglik, bounds=(1e-12, top), method="bounded",
+                         options={"xatol": 1e-14}).x  # fmt: skip
+    p1 = ratio * p2
+    return (x1 - n1 * p1) ** 2 / (n1 * p1 * (1 - p1)) + (x2 - n2 * p2) ** 2 / (n2 * p2 * (1 - p2))
+
+
+def test_ratio_interval_is_katz_log_interval_and_koopman_score_interval():
+    # The hiring ratio of wave 2014: 23 of 58 recruiters against 3 of 341 non-recruiters.
+    low, high, score_low, score_high = claims.ratio_interval(23, 58, 3, 341, 0.95)
+    ratio = (23 / 58) / (3 / 341)
+    se = np.sqrt(1 / 23 - 1 / 58 + 1 / 3 - 1 / 341)
+    assert (low, high) == pytest.approx(
+        (ratio * np.exp(-1.959964 * se), ratio * np.exp(1.959964 * se))
+    )
+    assert (round(low, 1), round(high, 1)) == (14.0, 145.3)
+    for bound in (score_low, score_high):
+        assert koopman_statistic(23, 58, 3, 341, bound) == pytest.approx(
+            chi2.ppf(0.95, 1), abs=1e-4
+        )
+    assert low < score_low < ratio < score_high < high
+    assert np.isnan(claims.ratio_interval(23, 58, 0, 341, 0.95)).all()
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "published", "rounding", "expected"),
+    [
+        (14.0, 145.3, 50, "nearest_10", True),  # "about 50": 50 is inside
+        (14.0, 45.0, 50, "nearest_10", False),
+        (1.24, 11.6, 3, "greater_than", False),  # "more than three times": 1.24 is not above 3
+        (3.2, 11.6, 3, "greater_than", True),
+        (0.30, 2.55, 1, "under", False),  # "less than 1%": the interval reaches 2.55%
+        (0.01, 0.9, 1, "under", True),
+        (46.6, 57.2, 52, "whole_percent", True),
+        (float("nan"), float("nan"), 50, "nearest_10", False),
+        (1.0, 2.0, 400, "exact", None),
+    ],
+)
+def test_supported_reads_each_rule_as_documented(low, high, published, rounding, expected):
+    assert claims.supports(low, high, published, rounding) is expected
+
+
+def test_intervals_and_verdicts_of_the_reproducing_counts():
+    result = claims.check(CLAIMS, crosstabs(REPRODUCING), "2014", level=0.95).set_index("id")
+    hiring = result.loc["hiring_ratio"]
+    expected = claims.ratio_interval(21, 53, 3, 345, 0.95)
+    assert tuple(hiring[["ci_low", "ci_high", "score_ci_low", "score_ci_high"]]) == (
+        pytest.approx(expected)
+    )
+    assert hiring["pass"] and hiring["supported"]  # about 50, and 50 is inside the interval
+    known = result.loc["known_only_ratio"]
+    assert known["pass"] and not known["supported"]  # 3.8 > 3, but the interval starts at 1.2
+    assert known["ci_low"] < 3 < known["observed"]
+    seeking = result.loc["job_seeking_recruiters"]
+    low, high = crosstab.wilson(np.array([11]), np.array([53]), 0.95)
+    assert (seeking.ci_low, seeking.ci_high) == pytest.approx((100 * low[0], 100 * high[0]))
+    assert pd.isna(seeking.score_ci_low) and seeking.supported
+    assert pd.isna(result.loc["n_total", "supported"]) and pd.isna(result.loc["n_total", "ci_low"])
+    assert not result.loc["hiring_non_recruiters", "supported"]  # 3 of 345: up to 2.5%
+    # The point check alone decides a strict run.
+    assert claims.strict_failures(result.reset_index()) == []

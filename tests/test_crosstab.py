@@ -255,7 +255,10 @@ def test_the_test_is_chosen_by_the_smallest_expected_count():
     fisher = crosstab.association(small, resamples=1000, seed=1)
     assert fisher["test"] == "fisher_exact"
     assert fisher["p_value"] == pytest.approx(stats.fisher_exact(small).pvalue)
-    assert crosstab.association(wide, resamples=1000, seed=1)["test"] == (
+    exact = crosstab.association(wide, resamples=1000, seed=1)
+    assert exact["test"] == "fisher_freeman_halton_exact"
+    assert exact["p_value"] == pytest.approx(freeman_halton_exact(wide), rel=1e-9)
+    assert crosstab.association(wide, resamples=1000, seed=1, exact_limit=13)["test"] == (
         "fisher_freeman_halton_mc(1000, seed=1)"
     )
     assert crosstab.association(np.array([[3, 0], [0, 0]]), resamples=1000, seed=1)["test"] == (
@@ -355,3 +358,109 @@ def test_a_derived_variable_is_tested_but_outside_the_holm_family():
     np.testing.assert_allclose(
         wave.loc[["purpose", "stranger_response"], "p_holm"], crosstab.holm(family)
     )
+
+
+# R 4.2.2, fisher.test(table, workspace = 2e8)$p.value: the exact Fisher-Freeman-Halton test.
+# The first three are wave 2014's purpose, stranger_response and unaccepted_action by recruiter
+# status (tests/reference/make_r_reference.R).
+R_FISHER = [
+    ([[12, 23, 9, 7, 6, 1], [177, 3, 65, 48, 40, 8]], 2.48093072191001e-17),
+    ([[28, 19, 4, 3], [129, 86, 54, 72]], 0.00387512806353776),
+    ([[46, 6, 6, 1], [246, 43, 43, 9]], 0.917526388796333),
+    ([[3, 1, 0], [1, 4, 5]], 0.0509490509490512),
+    ([[5, 0, 2, 7, 1, 3], [2, 6, 1, 0, 4, 9]], 0.000382801276967939),
+    ([[20, 3, 1, 15, 2], [30, 9, 0, 40, 6]], 0.361130996475234),
+    ([[103, 10, 10, 2], [490, 90, 80, 15]], 0.159843338467295),  # 795 respondents
+]
+
+
+@pytest.mark.parametrize(("table", "expected"), R_FISHER)
+def test_exact_freeman_halton_matches_r_fisher_test(table, expected):
+    assert crosstab.freeman_halton_exact(np.array(table)) == pytest.approx(expected, rel=1e-9)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 7), min_size=6, max_size=8).filter(lambda c: len(c) % 2 == 0))
+def test_exact_freeman_halton_equals_full_enumeration(cells):
+    table = np.array(cells).reshape(2, -1)
+    table = table[:, table.sum(axis=0) > 0]
+    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+        return
+    assert crosstab.freeman_halton_exact(table) == pytest.approx(
+        freeman_halton_exact(table), rel=1e-9, abs=1e-15
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 30), min_size=4, max_size=4).filter(lambda c: min(
+    c[0] + c[1], c[2] + c[3], c[0] + c[2], c[1] + c[3]) > 0))  # fmt: skip
+def test_exact_freeman_halton_of_a_2x2_table_is_fishers_exact_test(cells):
+    table = np.array(cells).reshape(2, 2)
+    assert crosstab.freeman_halton_exact(table) == pytest.approx(
+        stats.fisher_exact(table).pvalue, rel=1e-9
+    )
+
+
+def test_exact_freeman_halton_of_wave_2014_purpose_is_quick_and_not_floored():
+    table = np.array(R_FISHER[0][0])
+    start = time.perf_counter()
+    result = crosstab.association(table, resamples=100_000, seed=2014)
+    assert time.perf_counter() - start < 5
+    assert result["test"] == "fisher_freeman_halton_exact"
+    # The Monte Carlo p-value cannot go below 1 / (resamples + 1), about 1e-5.
+    assert result["p_value"] < 1e-16
+
+
+def holm_rows() -> pd.DataFrame:
+    rows = [{"wave": "2014", "recruiter": r, "purpose": "hire" if r else "find_role",
+             "invites_strangers": bool(i % 2), "seniority": "board" if r else "director",
+             "connections": "lt500" if i % 3 else "1000_plus"}
+            for r in (True, False) for i in range(30)]  # fmt: skip
+    return clean(rows)
+
+
+def test_holm_family_is_configurable_and_leaves_background_items_out():
+    family = ["purpose", "stranger_response", "invites_strangers", "unaccepted_action"]
+    tests = crosstab.association_tests(
+        holm_rows(), BOOK, resamples=1000, seed=1, holm_family=family
+    )
+    wave = tests[tests.wave == "2014"].set_index("variable")
+    assert wave.loc[["seniority", "connections", "accepts_strangers"], "p_holm"].isna().all()
+    assert wave.loc["seniority", "p_value"] < 1e-6  # tested, but outside the family
+    inside = wave.loc[["purpose", "invites_strangers"]]  # the two testable family items
+    np.testing.assert_allclose(inside["p_holm"], crosstab.holm(inside["p_value"]))
+    everything = crosstab.association_tests(holm_rows(), BOOK, resamples=1000, seed=1)
+    wide = everything[everything.wave == "2014"].set_index("variable")
+    assert wide.loc[["seniority", "connections"], "p_holm"].notna().all()
+    with pytest.raises(InputError, match="senority"):
+        crosstab.association_tests(holm_rows(), BOOK, holm_family=["senority"])
+
+
+def test_differences_carry_the_two_proportion_test_and_holm_within_the_wave():
+    table = table_of(holm_rows())
+    family = ["purpose", "invites_strangers"]
+    diffs = crosstab.differences(table, level=LEVEL, book=BOOK, holm_family=family)
+    assert list(diffs.columns) == crosstab.DIFFERENCE_COLUMNS
+    wave = diffs[diffs.wave == "2014"].set_index(["variable", "code"])
+    hire = wave.loc[("purpose", "hire")]
+    z = stats.chi2_contingency([[30, 0], [0, 30]], correction=False).pvalue
+    assert hire.p_value == pytest.approx(z)
+    # The family: the six purpose codes and invites_strangers once (its true row).
+    counted = [*(("purpose", c) for c in wave.loc["purpose"].index), ("invites_strangers", "true")]
+    expected = crosstab.holm(wave.loc[counted, "p_value"].to_numpy())
+    np.testing.assert_allclose(wave.loc[counted, "p_holm"], expected)
+    strangers = wave.loc["invites_strangers"]
+    assert strangers.loc["false", "p_holm"] == strangers.loc["true", "p_holm"]
+    assert wave.loc["seniority", "p_holm"].isna().all()
+    assert crosstab.differences(table, level=LEVEL)["p_holm"].isna().all()  # no book, no family
+
+
+def test_changes_are_holm_adjusted_within_each_step_and_group():
+    changes = crosstab.changes(
+        two_wave_table(), level=LEVEL, wave_order=["2014", "2015"], book=BOOK,
+        holm_family=["purpose"],
+    )  # fmt: skip
+    assert list(changes.columns) == crosstab.CHANGE_COLUMNS
+    for _, group in changes[changes.variable == "purpose"].groupby("group"):
+        np.testing.assert_allclose(group["p_holm"], crosstab.holm(group["p_value"]))
+    assert changes.loc[changes.variable != "purpose", "p_holm"].isna().all()

@@ -140,7 +140,7 @@ def test_no_wave_asked_gives_empty_tables_with_their_columns():
     assert list(tables["numeric_bins"].columns) == itemtables.BIN_COLUMNS
     assert list(tables["multiple_differences"].columns) == [
         "wave", "variable", "code", "label", "prop_recruiters", "prop_non_recruiters", "diff",
-        "ci_low", "ci_high",
+        "ci_low", "ci_high", "p_value", "p_holm",
     ]  # fmt: skip
 
 

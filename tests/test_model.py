@@ -163,6 +163,7 @@ def test_subset_keeps_only_the_rows_the_query_selects():
         ({"reference": {"purpose": "sales"}}, "reference 'sales'"),
         ({"reference": {"purpose": "other"}}, "no complete case has the reference"),
         ({"cov_type": "HC3"}, "cov_type 'HC3'"),
+        ({"interval": "bootstrap"}, "interval 'bootstrap'"),
         ({"formula": "purpose ~ recruiter", "reference": {}}, "is not boolean"),
         ({"reference": {"senority": "board"}}, "reference given for 'senority'"),
         ({"subset": "recruiter +"}, "cannot evaluate subset"),
@@ -194,9 +195,11 @@ def test_ml_estimates_and_errors_match_an_independent_newton_fit():
     frame = survey(waves=WAVES)
     y, X, _ = model.design(frame, SPEC, waves=WAVES)
     beta, cov = newton_ml(y.to_numpy(), X.to_numpy())
-    result = model.fit(frame, SPEC, waves=WAVES, level=0.9)
+    result = model.fit(frame, {**SPEC, "interval": "wald"}, waves=WAVES, level=0.9)
     table = result.coefficients
     assert result.fit["method"] == "maximum likelihood"
+    assert (table["test"] == "wald_z").all()
+    np.testing.assert_allclose(table["statistic"], beta / np.sqrt(np.diag(cov)), atol=1e-6)
     np.testing.assert_allclose(table["estimate"], beta, rtol=0, atol=1e-6)
     np.testing.assert_allclose(table["std_error"], np.sqrt(np.diag(cov)), rtol=0, atol=1e-6)
     half = 1.6448536269514722 * np.sqrt(np.diag(cov))  # 90% normal quantile
@@ -322,3 +325,171 @@ def test_two_fits_of_the_same_data_are_identical():
     pd.testing.assert_frame_equal(first.coefficients, second.coefficients, check_exact=True)
     pd.testing.assert_frame_equal(first.marginal_effects, second.marginal_effects)
     assert first.fit == second.fit
+
+
+# R 4.2.2 on the design of survey(waves=WAVES) with SPEC (tests/reference/make_r_reference.R):
+# glm(y ~ X - 1, binomial) with epsilon 1e-14; the likelihood-ratio statistic of each
+# coefficient = 0 (deviance with the coefficient held at 0 by an offset, minus the model's); the
+# profile-likelihood interval by its definition (uniroot, 1e-12, on that deviance minus
+# qchisq(0.95, 1)); confint() (MASS's spline-interpolated profile) and confint.default() (Wald).
+R_LR = [
+    6.3051008459,
+    30.3281528770,
+    6.6555920850,
+    0.5411168109,
+    0.8328952790,
+    1.1415979344,
+    0.6005668466,
+    0.3181849617,
+    0.3416372232,
+    0.7143750397,
+]
+R_PROFILE_LOW = [
+    -1.7194887711,
+    0.9106196983,
+    0.2481173000,
+    -0.4881170560,
+    -0.4277087338,
+    -0.3555894584,
+    -0.6997991410,
+    -0.7292545962,
+    -0.8096977486,
+    -0.2781499196,
+]
+R_PROFILE_HIGH = [
+    -0.2059094107,
+    1.9709633377,
+    1.8614947963,
+    1.0870858959,
+    1.1864098975,
+    1.2239474026,
+    0.3008017296,
+    0.4009416169,
+    0.4341811534,
+    0.6999991398,
+]
+R_CONFINT_LOW = [
+    -1.7195181352,
+    0.9106304283,
+    0.2481262928,
+    -0.4881206215,
+    -0.4277123103,
+    -0.3555911051,
+    -0.6998073145,
+    -0.7292629080,
+    -0.8097092691,
+    -0.2781533128,
+]
+R_CONFINT_HIGH = [
+    -0.2059180697,
+    1.9709816329,
+    1.8615224500,
+    1.0871064816,
+    1.1864310769,
+    1.2239692565,
+    0.3008023629,
+    0.4009436736,
+    0.4341833500,
+    0.7000036928,
+]
+R_WALD_LOW = [
+    -1.7018753335,
+    0.9016532061,
+    0.2377894025,
+    -0.4910003584,
+    -0.4308087554,
+    -0.3595932436,
+    -0.6964968099,
+    -0.7261737716,
+    -0.8052881328,
+    -0.2777007603,
+]
+R_WALD_HIGH = [
+    -0.1943278544,
+    1.9596324521,
+    1.8463240490,
+    1.0789695329,
+    1.1779355814,
+    1.2147865292,
+    0.3022251125,
+    0.4018120396,
+    0.4356582062,
+    0.6987883380,
+]
+
+
+def test_profile_intervals_and_lr_tests_match_r():
+    result = model.fit(survey(waves=WAVES), SPEC, waves=WAVES, level=0.95)
+    table = result.coefficients
+    assert list(table.columns) == model.COEFFICIENT_COLUMNS
+    assert (table["test"] == "lr_chi2").all()
+    assert result.fit["inference"]["intervals"] == "profile likelihood"
+    np.testing.assert_allclose(table["statistic"], R_LR, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(table["p_value"], chi2.sf(R_LR, 1), rtol=1e-7)
+    np.testing.assert_allclose(np.log(table["or_ci_low"]), R_PROFILE_LOW, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.log(table["or_ci_high"]), R_PROFILE_HIGH, rtol=0, atol=1e-8)
+    # confint() interpolates the profile with splines: close, not exact.
+    np.testing.assert_allclose(np.log(table["or_ci_low"]), R_CONFINT_LOW, rtol=0, atol=1e-4)
+    np.testing.assert_allclose(np.log(table["or_ci_high"]), R_CONFINT_HIGH, rtol=0, atol=1e-4)
+
+
+def test_wald_intervals_on_request_match_r_confint_default():
+    spec = {**SPEC, "interval": "wald"}
+    result = model.fit(survey(waves=WAVES), spec, waves=WAVES, level=0.95)
+    table = result.coefficients
+    np.testing.assert_allclose(np.log(table["or_ci_low"]), R_WALD_LOW, rtol=0, atol=1e-8)
+    np.testing.assert_allclose(np.log(table["or_ci_high"]), R_WALD_HIGH, rtol=0, atol=1e-8)
+    assert result.fit["inference"]["p_value"] == "Wald"
+
+
+def test_profile_bounds_drop_the_likelihood_by_the_chi2_quantile():
+    frame = survey()
+    y, X, _ = model.design(frame, SPEC, waves=WAVES)
+    yv, Xv = y.to_numpy(), X.to_numpy()
+    table = model.fit(frame, SPEC, waves=WAVES, level=0.9).coefficients
+    beta = table["estimate"].to_numpy()
+
+    def loglik(b):
+        eta = Xv @ b
+        return float(np.sum(yv * eta - np.logaddexp(0, eta)))
+
+    for j in (1, 2):
+        for bound in ("or_ci_low", "or_ci_high"):
+            fixed = np.log(table.loc[j, bound])
+            found = minimize(
+                lambda free, fixed=fixed, j=j: -loglik(np.insert(free, j, fixed)),
+                np.delete(beta, j),
+                method="BFGS",
+                options={"gtol": 1e-9},
+            )
+            assert 2 * (loglik(beta) + found.fun) == pytest.approx(chi2.ppf(0.9, 1), abs=1e-5)
+
+
+def test_lr_p_values_and_profile_intervals_agree():
+    table = model.fit(survey(n=200, seed=3), SPEC, waves=WAVES, level=0.95).coefficients
+    excludes_one = (table["or_ci_low"] > 1) | (table["or_ci_high"] < 1)
+    assert ((table["p_value"] < 0.05) == excludes_one).all()
+
+
+def test_hc1_errors_keep_wald_intervals_and_say_so():
+    result = model.fit(survey(), {**SPEC, "cov_type": "HC1"}, waves=WAVES, level=0.95)
+    assert (result.coefficients["test"] == "wald_z").all()
+    assert result.fit["inference"]["intervals"] == "Wald"
+    assert any("HC1" in w for w in result.fit["warnings"])
+
+
+def test_firth_rows_report_the_penalised_lr_statistic_with_its_own_p():
+    table = model.fit(separated(), SPEC, waves=WAVES, level=0.95).coefficients
+    assert (table["test"] == "penalised_lr_chi2").all()
+    np.testing.assert_allclose(chi2.sf(table["statistic"], 1), table["p_value"], rtol=1e-9)
+
+
+def test_firth_marginal_effects_carry_no_wald_interval_and_say_why():
+    effects = model.fit(separated(), SPEC, waves=WAVES, level=0.95).marginal_effects
+    assert list(effects.columns) == model.EFFECT_COLUMNS
+    assert effects["ame"].notna().all()
+    assert effects[["std_error", "z", "p_value", "ci_low", "ci_high"]].isna().all().all()
+    assert (effects["note"] == model.NO_EFFECT_INTERVAL).all()
+    assert effects["note"].str.startswith("not computed").all()
+    ml = model.fit(survey(), SPEC, waves=WAVES, level=0.95).marginal_effects
+    assert ml[["ci_low", "ci_high"]].notna().all().all() and (ml["note"] == "").all()

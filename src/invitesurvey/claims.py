@@ -9,9 +9,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from invitesurvey.codebook import code_text
+from invitesurvey.crosstab import wilson
 from invitesurvey.errors import InputError
 from invitesurvey.io import read_yaml
 
@@ -89,8 +91,59 @@ def attains(value: Fraction | float, published: object, rounding: str) -> bool:
     raise ValueError(f"unknown rounding {rounding!r}")
 
 
-CHECK_COLUMNS = ["id", "claim", "published", "observed", "numerator", "denominator", "rule", "pass"]
+CHECK_COLUMNS = [
+    "id", "claim", "published", "observed", "numerator", "denominator", "rule", "pass",
+    "ci_low", "ci_high", "score_ci_low", "score_ci_high", "supported",
+]  # fmt: skip
 _GROUP_CODES = {"recruiters": "true", "non_recruiters": "false"}
+
+
+def ratio_interval(
+    n1: int, base1: int, n2: int, base2: int, level: float
+) -> tuple[float, float, float, float]:
+    """Intervals for the ratio of two independent proportions ``(n1/base1) / (n2/base2)``.
+
+    First the log (Katz) interval, ``exp(log RR +- z sqrt(1/n1 - 1/base1 + 1/n2 - 1/base2))``
+    (Katz, Baptista, Azen and Pike 1978, "Obtaining confidence intervals for the risk ratio in
+    cohort studies", Biometrics 34, 469-474); then Koopman's (1984) score interval, by
+    statsmodels' ``confint_proportions_2indep(method="score", correction=False)``, which keeps
+    its coverage better with few events (Fagerland, Lydersen and Laake 2015). NaN where a count
+    or base is 0 (the log interval is then undefined, and the ratio claims need both shares).
+    """
+    from scipy.special import ndtri
+    from statsmodels.stats.proportion import confint_proportions_2indep
+
+    if min(n1, base1, n2, base2) <= 0:
+        return (np.nan,) * 4
+    ratio = (n1 / base1) / (n2 / base2)
+    half = float(ndtri((1 + level) / 2)) * np.sqrt(1 / n1 - 1 / base1 + 1 / n2 - 1 / base2)
+    score = confint_proportions_2indep(
+        n1, base1, n2, base2, compare="ratio", method="score", alpha=1 - level, correction=False
+    )
+    return ratio * np.exp(-half), ratio * np.exp(half), float(score[0]), float(score[1])
+
+
+def supports(low: float, high: float, published: object, rounding: str) -> bool | None:
+    """Whether an interval (percent for proportions) supports the published wording.
+
+    A point figure (``whole_percent`` "52%", ``nearest_10`` "about 50") is supported when the
+    interval contains it: the data cannot tell it from the truth. A bound (``under`` "less
+    than 1%", ``greater_than`` "more than three times") is supported only when the whole
+    interval lies on its side of it. Counts (``exact``, ``range``) describe this sample and have
+    no sampling error: ``None``. A missing interval supports nothing.
+    """
+    if rounding in ("exact", "range"):
+        return None
+    if not (np.isfinite(low) and np.isfinite(high)):
+        return False
+    value = float(published)
+    if rounding in ("whole_percent", "nearest_10"):
+        return bool(low <= value <= high)
+    if rounding == "under":
+        return bool(high < value)
+    if rounding == "greater_than":
+        return bool(low > value)
+    raise ValueError(f"unknown rounding {rounding!r}")
 
 
 def published_text(claim: Claim) -> str:
@@ -170,6 +223,14 @@ def _observe_count(table: pd.DataFrame, claim: Claim) -> Observation:
 
 def _observe_ratio(claim: Claim, shares: dict[str, Fraction | None]) -> Observation:
     """The ratio of two proportion claims' exact shares; None when a share is 0 or missing."""
+    _check_parts(claim, shares)
+    top, bottom = shares[claim.numerator], shares[claim.denominator]
+    ratio = top / bottom if top is not None and bottom else None
+    return ratio, float(ratio) if ratio is not None else float("nan"), None, None
+
+
+def _check_parts(claim: Claim, shares: dict) -> None:
+    """A ratio claim must name two proportion claims."""
     for part in (claim.numerator, claim.denominator):
         if part not in shares:
             raise InputError(
@@ -177,18 +238,39 @@ def _observe_ratio(claim: Claim, shares: dict[str, Fraction | None]) -> Observat
                 column="numerator" if part == claim.numerator else "denominator",
                 hint="Name two proportion claims in config/published_claims.yaml.",
             )
-    top, bottom = shares[claim.numerator], shares[claim.denominator]
-    ratio = top / bottom if top is not None and bottom else None
-    return ratio, float(ratio) if ratio is not None else float("nan"), None, None
 
 
-def check(claims: Claims, table: pd.DataFrame, wave: str) -> pd.DataFrame:
+def _interval(
+    claim: Claim, counts: dict[str, tuple[int, int]], level: float
+) -> tuple[float, float, float, float]:
+    """A claim's interval in the unit of ``observed``, and for ratios Koopman's score interval.
+
+    Proportions: Wilson in percent (the score interval, so no second one); ratios: Katz and
+    Koopman (:func:`ratio_interval`); counts: none.
+    """
+    if claim.kind == "proportion":
+        n, base = counts[claim.id]
+        low, high = wilson(np.array([n]), np.array([base]), level)
+        return 100 * float(low[0]), 100 * float(high[0]), np.nan, np.nan
+    if claim.kind == "ratio":
+        _check_parts(claim, counts)
+        return ratio_interval(*counts[claim.numerator], *counts[claim.denominator], level)
+    return (np.nan,) * 4
+
+
+def check(claims: Claims, table: pd.DataFrame, wave: str, *, level: float = 0.95) -> pd.DataFrame:
     """Each published claim computed from the crosstabs of ``wave``, in the claims file's order.
 
     Proportions are the group's counts over its base (observed in percent); counts are group
     sizes (``all``: the base of the ``recruiter`` item, i.e. respondents who gave their status);
     ratios divide the exact shares of two proportion claims and carry no counts. A proportion
     with base 0, or a ratio over a zero share, is NaN and fails.
+
+    ``pass`` is the point check (:func:`attains`). ``ci_low`` and ``ci_high`` are an interval
+    at ``level`` in the unit of ``observed`` (:func:`_interval`: Wilson for proportions, Katz's
+    log interval for ratios, none for counts); ``score_ci_low`` and ``score_ci_high`` are
+    Koopman's score interval of a ratio. ``supported`` says whether the interval supports the
+    wording (:func:`supports`); for a ratio, both intervals must. It is empty for counts.
     """
     table = table[table["wave"].astype(str) == str(wave)]
     if table.empty:
@@ -198,9 +280,11 @@ def check(claims: Claims, table: pd.DataFrame, wave: str) -> pd.DataFrame:
             hint="Check the claims wave in config/config.yaml against the waves sheet.",
         )
     table = table.assign(code=table["code"].astype(str))
-    shares = {
-        c.id: _observe_proportion(table, c)[0] for c in claims.claims if c.kind == "proportion"
+    observed_parts = {
+        c.id: _observe_proportion(table, c) for c in claims.claims if c.kind == "proportion"
     }
+    shares = {key: value[0] for key, value in observed_parts.items()}
+    counts = {key: (value[2], value[3]) for key, value in observed_parts.items()}
     rows = []
     for claim in claims.claims:
         if claim.kind == "proportion":
@@ -209,6 +293,10 @@ def check(claims: Claims, table: pd.DataFrame, wave: str) -> pd.DataFrame:
             value, observed, numerator, denominator = _observe_count(table, claim)
         else:
             value, observed, numerator, denominator = _observe_ratio(claim, shares)
+        low, high, score_low, score_high = _interval(claim, counts, level)
+        supported = supports(low, high, claim.published, claim.rounding)
+        if supported and claim.kind == "ratio":
+            supported = supports(score_low, score_high, claim.published, claim.rounding)
         rows.append(
             {
                 "id": claim.id,
@@ -219,10 +307,15 @@ def check(claims: Claims, table: pd.DataFrame, wave: str) -> pd.DataFrame:
                 "denominator": denominator,
                 "rule": rule_text(claim),
                 "pass": value is not None and attains(value, claim.published, claim.rounding),
+                "ci_low": low,
+                "ci_high": high,
+                "score_ci_low": score_low,
+                "score_ci_high": score_high,
+                "supported": supported,
             }
         )
     return pd.DataFrame(rows, columns=CHECK_COLUMNS).astype(
-        {"numerator": "Int64", "denominator": "Int64", "pass": bool}
+        {"numerator": "Int64", "denominator": "Int64", "pass": bool, "supported": "boolean"}
     )
 
 

@@ -21,6 +21,9 @@ GROUP_VARIABLE = "recruiter"
 GROUPS = ("recruiters", "non_recruiters", "all")
 POOLED = "all"
 MIN_EXPECTED = 5
+# Tables with more respondents than this get the Monte Carlo Fisher-Freeman-Halton test instead
+# of the exact one (config tests.exact_limit); 2 x 2 tables are always exact.
+EXACT_LIMIT = 1000
 # Relative tolerance for "as or less probable than the observed table", as in R's fisher.test:
 # tables equal in probability must not drop out through rounding of the log-probabilities.
 LOG_TOLERANCE = 1e-7
@@ -31,12 +34,12 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 DIFFERENCE_COLUMNS = [
     "wave", "variable", "code", "label",
-    "prop_recruiters", "prop_non_recruiters", "diff", "ci_low", "ci_high",
+    "prop_recruiters", "prop_non_recruiters", "diff", "ci_low", "ci_high", "p_value", "p_holm",
 ]  # fmt: skip
 TEST_COLUMNS = ["wave", "variable", "test", "statistic", "dof", "p_value", "p_holm", "min_expected"]
 CHANGE_COLUMNS = [
     "group", "variable", "code", "label", "wave_from", "wave_to",
-    "prop_from", "prop_to", "diff", "ci_low", "ci_high", "p_value",
+    "prop_from", "prop_to", "diff", "ci_low", "ci_high", "p_value", "p_holm",
 ]  # fmt: skip
 
 
@@ -238,6 +241,111 @@ def holm(p_values: Sequence[float]) -> np.ndarray:
     return adjusted
 
 
+def freeman_halton_exact(table: np.ndarray) -> float:
+    """Exact p-value of the Fisher-Freeman-Halton test of a 2 x c table.
+
+    Freeman and Halton (1951): the sum of the probabilities of every table with the observed
+    margins that is no more probable than the observed one (relative tolerance 1e-7, as R's
+    ``fisher.test``). Given the column totals ``c_j`` and the first row's total ``r``, a table
+    is its first row ``x``, with probability ``prod_j C(c_j, x_j) / C(n, r)``. The rows are
+    enumerated column by column as paths through a network (Mehta and Patel 1983, "A network
+    algorithm for performing Fisher's exact test in r x c contingency tables", JASA 78,
+    427-434): a node is the columns done and the first-row total so far; each path keeps the
+    log-probability of its columns. At a node, the largest and smallest log-probability the
+    remaining columns can add (a dynamic programme over columns) decide whether every
+    completion of a path counts, so that its whole weight is added at once (Vandermonde:
+    the completions sum to ``C(remaining columns' total, r - s)``), none does, or the path
+    must go on. Paths reaching a node with equal probabilities are merged, and the last two
+    columns are summed in closed form (:func:`_last_two_columns`). Columns are taken largest
+    first, which keeps the network small: a 2 x 6 table of 400 respondents takes about half a
+    second, of 800 about five, of 1000 about six to ten (and half a gigabyte), hence
+    ``EXACT_LIMIT``.
+    """
+    table = np.asarray(table, dtype=np.int64)
+    if table.shape[0] != 2:
+        raise ValueError(f"a 2 x c table is needed, not {table.shape[0]} x {table.shape[1]}")
+    table = table[:, np.argsort(-table.sum(axis=0), kind="stable")]
+    columns = [int(c) for c in table.sum(axis=0)]
+    row, width = int(table[0].sum()), len(columns)
+    weights = [_log_choose(c, np.arange(c + 1)) for c in columns]
+    remaining = [*np.cumsum(columns[::-1])[::-1].tolist(), 0]
+    # most[k][t] / least[k][t]: the largest / smallest log-weight columns k, k+1, ... can add
+    # when their first-row cells sum to t.
+    most, least = [np.empty(0)] * (width + 1), [np.empty(0)] * (width + 1)
+    most[width] = np.where(np.arange(row + 1) == 0, 0.0, -np.inf)
+    least[width] = np.where(np.arange(row + 1) == 0, 0.0, np.inf)
+    for k in range(width - 1, -1, -1):
+        high, low = np.full(row + 1, -np.inf), np.full(row + 1, np.inf)
+        for x in range(min(columns[k], row) + 1):
+            high[x:] = np.maximum(high[x:], weights[k][x] + most[k + 1][: row + 1 - x])
+            low[x:] = np.minimum(low[x:], weights[k][x] + least[k + 1][: row + 1 - x])
+        most[k], least[k] = high, low
+    total = float(_log_choose(remaining[0], row))
+    threshold = sum(float(weights[j][table[0, j]]) for j in range(width)) + LOG_TOLERANCE
+    p_value = 0.0
+    nodes = {0: (np.zeros(1), np.ones(1))}
+    for k in range(width - 1):
+        following: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+        for done, (past, paths) in nodes.items():
+            left = row - done
+            if k == width - 2:
+                p_value += _last_two_columns(
+                    weights[k], weights[k + 1], left, threshold - past, paths, past - total
+                )
+                continue
+            every = past + most[k][left] <= threshold
+            if every.any():
+                rest = float(_log_choose(remaining[k], left))
+                p_value += float(paths[every] @ np.exp(past[every] + rest - total))
+            going = ~every & (past + least[k][left] <= threshold)
+            if not going.any():
+                continue
+            for x in range(max(0, left - remaining[k + 1]), min(columns[k], left) + 1):
+                following.setdefault(done + x, []).append(
+                    (past[going] + weights[k][x], paths[going])
+                )
+        nodes = {}
+        for done, parts in following.items():
+            past = np.concatenate([p for p, _ in parts])
+            paths = np.concatenate([n for _, n in parts])
+            _, first, where = np.unique(np.round(past, 9), return_index=True, return_inverse=True)
+            nodes[done] = (past[first], np.bincount(where.ravel(), weights=paths))
+    return min(1.0, p_value)
+
+
+def _last_two_columns(
+    first: np.ndarray,
+    second: np.ndarray,
+    left: int,
+    room: np.ndarray,
+    paths: np.ndarray,
+    offset: np.ndarray,
+) -> float:
+    """The weight of every completion by the last two columns no more probable than allowed.
+
+    ``first`` and ``second`` are the two columns' log-weights ``log C(c, x)``; ``left`` the
+    first-row cells they share; per path, ``room`` is the log-weight its completion may reach
+    and ``offset`` its log-weight less the log of the table count. The completion's log-weight
+    ``g(x) = first[x] + second[left - x]`` is concave in x (a sum of concave terms), so the
+    completions within ``room`` are the two tails of its range, found by binary search and
+    summed from cumulative sums: each path is resolved at once instead of expanded.
+    """
+    x = np.arange(max(0, left - (len(second) - 1)), min(len(first) - 1, left) + 1)
+    g = first[x] + second[left - x]
+    peak = int(np.argmax(g))
+    top = float(g[peak])
+    weight = np.exp(g - top)
+    # Rising to the peak from the left and from the right (running maxima absorb rounding).
+    rising = np.maximum.accumulate(g[: peak + 1])
+    falling = np.maximum.accumulate(g[peak:][::-1])
+    from_left = np.concatenate([[0.0], np.cumsum(weight[: peak + 1])])
+    from_right = np.concatenate([[0.0], np.cumsum(weight[peak:][::-1])])
+    n_left = np.searchsorted(rising, room, side="right")
+    n_right = np.searchsorted(falling, room, side="right")
+    tails = np.where(n_left == peak + 1, weight.sum(), from_left[n_left] + from_right[n_right])
+    return float(paths @ (np.exp(offset + top) * tails))
+
+
 def freeman_halton_mc(table: np.ndarray, *, resamples: int, seed: int) -> float:
     """Monte Carlo p-value of the Fisher-Freeman-Halton exact test of a 2 x c table.
 
@@ -292,12 +400,15 @@ def pearson(table: np.ndarray) -> tuple[float, int, float, np.ndarray]:
     return statistic, dof, float(special.chdtrc(dof, statistic)), expected
 
 
-def association(table: np.ndarray, *, resamples: int, seed: int) -> dict[str, object]:
+def association(
+    table: np.ndarray, *, resamples: int, seed: int, exact_limit: int = EXACT_LIMIT
+) -> dict[str, object]:
     """Test one recruiter-status x answer table (rows: status; columns: codes).
 
     Codes nobody chose are dropped first. The Pearson statistic and its degrees of freedom are
-    reported for every testable table; the p-value comes from Fisher's exact test (2 x 2) or the
-    Monte Carlo Fisher-Freeman-Halton test (larger tables) when any expected count is under 5,
+    reported for every testable table; when any expected count is under 5 the p-value comes
+    from Fisher's exact test (2 x 2), the exact Fisher-Freeman-Halton test (larger tables of at
+    most ``exact_limit`` respondents) or its Monte Carlo version (larger tables beyond that),
     else from the uncorrected Pearson chi-square.
     """
     table = np.asarray(table, dtype=np.int64)
@@ -310,6 +421,8 @@ def association(table: np.ndarray, *, resamples: int, seed: int) -> dict[str, ob
     test = "pearson_chi2"
     if min_expected < MIN_EXPECTED and table.shape == (2, 2):
         test, p_value = "fisher_exact", fisher_exact_2x2(table)
+    elif min_expected < MIN_EXPECTED and table.sum() <= exact_limit:
+        test, p_value = "fisher_freeman_halton_exact", freeman_halton_exact(table)
     elif min_expected < MIN_EXPECTED:
         test = f"fisher_freeman_halton_mc({resamples}, seed={seed})"
         p_value = freeman_halton_mc(table, resamples=resamples, seed=seed)
@@ -328,6 +441,8 @@ def association_tests(
     *,
     resamples: int = 100_000,
     seed: int = 2014,
+    exact_limit: int = EXACT_LIMIT,
+    holm_family: Sequence[str] | None = None,
     pooled: bool = True,
 ) -> pd.DataFrame:
     """Association of each item with recruiter status, per wave and pooled (``all``).
@@ -335,12 +450,14 @@ def association_tests(
     ``pooled=False`` leaves out the pooled rows, for one wave's own tables.
 
     Respondents whose recruiter status or answer is missing are left out. Where any expected
-    count is under 5 the p-value is exact (Fisher, 2 x 2) or a Monte Carlo Fisher-Freeman-Halton
-    p-value with ``resamples`` draws from a generator seeded with ``seed`` (the ``test`` column
-    names it); otherwise it is Pearson's chi-square without continuity correction, for 2 x 2
-    tables too. ``statistic`` and ``dof`` are Pearson's in every row. ``p_holm`` adjusts the
-    p-values of the questionnaire items within each wave by Holm's method; derived variables
-    are tested but left out of that family (their ``p_holm`` is empty).
+    count is under 5 the p-value is exact (Fisher, 2 x 2; Fisher-Freeman-Halton, larger tables
+    of at most ``exact_limit`` respondents) or, beyond that size, a Monte Carlo
+    Fisher-Freeman-Halton p-value with ``resamples`` draws from a generator seeded with
+    ``seed`` (the ``test`` column names which); otherwise it is Pearson's chi-square without
+    continuity correction, for 2 x 2 tables too. ``statistic`` and ``dof`` are Pearson's in
+    every row. ``p_holm`` adjusts the p-values of the items in ``holm_family`` within each wave
+    by Holm's method (:func:`family_mask`); the other items are tested but their ``p_holm`` is
+    empty.
     """
     rows = []
     for item in item_counts(data, book):
@@ -349,13 +466,13 @@ def association_tests(
         for wave, counts in zip(item.waves, item.counts, strict=True):
             if wave == POOLED and not pooled:
                 continue
-            result = association(counts[:2, :-1], resamples=resamples, seed=seed)
+            result = association(
+                counts[:2, :-1], resamples=resamples, seed=seed, exact_limit=exact_limit
+            )
             rows.append({"wave": wave, "variable": item.variable.name, **result})
     tests = pd.DataFrame(rows, columns=[c for c in TEST_COLUMNS if c != "p_holm"])
     tests["dof"] = tests["dof"].astype("Int64")
-    # A derived variable recodes a questionnaire item already in the family: counting it again
-    # would make Holm's correction stricter for a test that adds no new question.
-    family = ~tests["variable"].isin([v.name for v in book.derived])
+    family = family_mask(tests["variable"], book, holm_family)
     tests["p_holm"] = np.nan
     tests.loc[family, "p_holm"] = (
         tests[family].groupby("wave", sort=False)["p_value"].transform(holm)
@@ -364,15 +481,73 @@ def association_tests(
     return tests.iloc[np.lexsort(keys[::-1])].reset_index(drop=True)[TEST_COLUMNS]
 
 
+def family_mask(
+    variables: pd.Series, book: Codebook, holm_family: Sequence[str] | None
+) -> pd.Series:
+    """Which rows' hypotheses belong to the Holm family (config ``tests.holm_family``).
+
+    ``holm_family`` names the items whose tests are adjusted together: the questions the
+    analysis is about. The default configuration leaves out the background items (seniority,
+    connections), whose tests describe the sample rather than answer a question, and derived
+    variables, which recode an item already in the family (counting it again would make the
+    correction stricter for a test that adds no new question). ``None`` means every
+    questionnaire item, none of the derived ones.
+    """
+    if holm_family is None:
+        names = [v.name for v in book.items if v.name not in {d.name for d in book.derived}]
+    else:
+        names = list(holm_family)
+        unknown = sorted(set(names) - {v.name for v in book.analysed})
+        if unknown:
+            raise InputError(
+                f"tests.holm_family names {', '.join(unknown)}, not analysed codebook items",
+                hint="List codebook variable names under tests: holm_family in the config.",
+            )
+    return variables.isin(names) & (variables != GROUP_VARIABLE)
+
+
+def _holm_within(
+    frame: pd.DataFrame, family: pd.Series, by: list[str], book: Codebook
+) -> pd.Series:
+    """Holm-adjusted ``p_value`` within each ``by`` group of the family's rows.
+
+    The ``false`` row of a boolean item is the same test as its ``true`` row: only the ``true``
+    row enters the family, and the ``false`` row gets its adjusted value.
+    """
+    booleans = {v.name for v in book.analysed if v.type == "boolean"}
+    mirror = frame["variable"].isin(booleans) & (frame["code"].astype(str) == "false")
+    counted = family & ~mirror
+    adjusted = pd.Series(np.nan, index=frame.index)
+    if counted.any():
+        adjusted[counted] = frame[counted].groupby(by, sort=False)["p_value"].transform(holm)
+    keys = [*by, "variable"]
+    true_rows = frame.loc[counted & frame["variable"].isin(booleans), keys].assign(
+        p_holm=adjusted[counted & frame["variable"].isin(booleans)]
+    )
+    mirrored = frame.loc[family & mirror, keys].merge(true_rows, on=keys, how="left")
+    adjusted[family & mirror] = mirrored["p_holm"].to_numpy()
+    return adjusted
+
+
 def _as_text_waves(table: pd.DataFrame) -> pd.DataFrame:
     """Wave ids as text, also when a CSV reader took them for numbers."""
     return table.assign(wave=table["wave"].astype(str), code=table["code"].astype(str))
 
 
-def differences(table: pd.DataFrame, *, level: float) -> pd.DataFrame:
+def differences(
+    table: pd.DataFrame,
+    *,
+    level: float,
+    book: Codebook | None = None,
+    holm_family: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Recruiters minus non-recruiters per wave, item and code, with Newcombe's interval.
 
-    Rows follow the order of ``table``; NaN where either group's base is 0.
+    ``p_value`` is the pooled two-proportion z-test of the same two shares
+    (:func:`two_proportion_p`); ``p_holm`` adjusts it by Holm's method within each wave over
+    the codes of the ``holm_family`` items (:func:`family_mask`, :func:`_holm_within`; a
+    boolean item counts once), and is empty for other items or without ``book``. Rows follow
+    the order of ``table``; NaN where either group's base is 0.
     """
     table = _as_text_waves(table)
     keys = ["wave", "variable", "code", "label"]
@@ -382,17 +557,22 @@ def differences(table: pd.DataFrame, *, level: float) -> pd.DataFrame:
         suffixes=("_r", "_nr"),
         validate="one_to_one",
     )
-    diff, low, high = newcombe(
-        pairs["n_r"], pairs["base_r"], pairs["n_nr"], pairs["base_nr"], level
-    )
+    counts = (pairs["n_r"], pairs["base_r"], pairs["n_nr"], pairs["base_nr"])
+    diff, low, high = newcombe(*counts, level)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return pairs[keys].assign(
+        result = pairs[keys].assign(
             prop_recruiters=pairs["n_r"] / pairs["base_r"],
             prop_non_recruiters=pairs["n_nr"] / pairs["base_nr"],
             diff=diff,
             ci_low=low,
             ci_high=high,
-        )[DIFFERENCE_COLUMNS]
+            p_value=two_proportion_p(*counts),
+        )
+    result["p_holm"] = np.nan
+    if book is not None:
+        family = family_mask(result["variable"], book, holm_family)
+        result["p_holm"] = _holm_within(result, family, ["wave"], book)
+    return result[DIFFERENCE_COLUMNS]
 
 
 def two_proportion_p(
@@ -408,13 +588,23 @@ def two_proportion_p(
     return np.where((se == 0) & (base1 > 0) & (base2 > 0), 1.0, p)
 
 
-def changes(table: pd.DataFrame, *, level: float, wave_order: Sequence[str]) -> pd.DataFrame:
+def changes(
+    table: pd.DataFrame,
+    *,
+    level: float,
+    wave_order: Sequence[str],
+    book: Codebook | None = None,
+    holm_family: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Change between consecutive waves per group, item and code.
 
     ``wave_order`` is the waves sheet's order. ``diff`` is the later share minus the earlier,
-    with Newcombe's interval and a pooled two-proportion z-test. Rows follow the groups' fixed
-    order, then the order of variables and codes in ``table``, then ``wave_order``; the frame
-    is empty when there is one wave.
+    with Newcombe's interval and a pooled two-proportion z-test. ``p_holm`` adjusts that
+    p-value by Holm's method within each step (``wave_from`` to ``wave_to``) and group, over
+    the codes of the ``holm_family`` items (a boolean item counts once); it is empty for other
+    items or without ``book``. Rows follow the groups' fixed order, then the order of
+    variables and codes in ``table``, then ``wave_order``; the frame is empty when there is one
+    wave.
     """
     table = _as_text_waves(table)
     order = [str(w) for w in wave_order]
@@ -452,6 +642,10 @@ def changes(table: pd.DataFrame, *, level: float, wave_order: Sequence[str]) -> 
             ci_high=high,
             p_value=two_proportion_p(*after, *before),
         )
+    pairs["p_holm"] = np.nan
+    if book is not None:
+        family = family_mask(pairs["variable"], book, holm_family)
+        pairs["p_holm"] = _holm_within(pairs, family, ["wave_from", "wave_to", "group"], book)
     first_seen = table[["variable", "code"]].drop_duplicates().reset_index(drop=True)
     rank = pairs.merge(first_seen.reset_index(names="rank"), on=["variable", "code"])["rank"]
     group_rank = pairs["group"].map({g: i for i, g in enumerate(GROUPS)})

@@ -26,6 +26,18 @@ from invitesurvey.errors import InputError
 
 INTERCEPT = "Intercept"
 COV_TYPES = ("nonrobust", "HC1")
+INTERVALS = ("profile", "wald")
+# Columns of the two result tables (docs/architecture.md says what each holds).
+COEFFICIENT_COLUMNS = [
+    "term", "estimate", "std_error", "test", "statistic", "p_value",
+    "odds_ratio", "or_ci_low", "or_ci_high",
+]  # fmt: skip
+EFFECT_COLUMNS = ["term", "ame", "std_error", "z", "p_value", "ci_low", "ci_high", "note"]
+# Why the average marginal effects of a Firth fit carry no interval or test.
+NO_EFFECT_INTERVAL = (
+    "not computed: estimated by Firth penalised likelihood (separation or a failed maximum "
+    "likelihood fit); delta-method Wald intervals and tests are invalid there"
+)
 ML = "maximum likelihood"
 FIRTH = "Firth penalised likelihood"
 MAX_ML_SE = 10.0
@@ -377,6 +389,94 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
     }
 
 
+def _grouped(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct (design row, outcome) pairs and their counts: the same likelihood, far fewer
+    rows (a categorical design has a few hundred whatever the sample size)."""
+    rows, counts = distinct_rows(np.column_stack([X, y]))
+    return rows[:, :-1], rows[:, -1], counts.astype(float)
+
+
+def _weighted_loglik(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> float:
+    eta = X @ beta
+    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
+
+
+def _constrained_loglik(
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, j: int, value: float, start: np.ndarray
+) -> float:
+    """The log-likelihood maximised over every coefficient but ``j``, which is held at
+    ``value`` (Newton-Raphson with step halving, from ``start``)."""
+    free = np.delete(np.arange(X.shape[1]), j)
+    Xf, offset = X[:, free], X[:, j] * value
+    beta = np.delete(np.asarray(start, dtype=float), j)
+
+    def loglik(b: np.ndarray) -> float:
+        eta = offset + Xf @ b
+        return float(w @ (y * eta - np.logaddexp(0.0, eta)))
+
+    current = loglik(beta)
+    for _ in range(100):
+        p = _expit(offset + Xf @ beta)
+        score = Xf.T @ (w * (y - p))
+        info = Xf.T @ (Xf * (w * p * (1 - p))[:, None])
+        step = np.linalg.lstsq(info, score, rcond=None)[0]
+        for _ in range(30):
+            trial = loglik(beta + step)
+            if trial >= current - 1e-12:
+                break
+            step = step / 2
+        beta, previous, current = beta + step, current, trial
+        if abs(current - previous) < 1e-12 and np.abs(step).max() < 1e-9:
+            break
+    return current
+
+
+def profile_intervals(
+    y: np.ndarray, X: np.ndarray, params: np.ndarray, se: np.ndarray, level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Profile-likelihood intervals and likelihood-ratio tests of each ML coefficient.
+
+    The interval of coefficient j is every value b whose profile deviance
+    ``2 (l(beta_hat) - max_{beta: beta_j = b} l(beta))`` is at most the chi-square(1) quantile
+    at ``level``: the standard profile likelihood interval (Venzon and Moolgavkar 1988, "A
+    method for computing profile-likelihood-based confidence intervals", Applied Statistics
+    37, 87-94; R's ``confint`` of a ``glm`` approximates it by spline interpolation of the
+    profile, agreeing to about 1e-4 on the log-odds scale). Each bound is the root
+    of that deviance minus the quantile, bracketed by steps of one standard error from the
+    estimate (at most 50) and found by Brent's method to 1e-10; a bound not bracketed is NaN
+    (the caller falls back to Wald). The likelihood-ratio statistic of ``beta_j = 0`` is the
+    same deviance at 0, so tests and intervals agree.
+
+    Returns the log-odds bounds (k x 2) and the likelihood-ratio chi-square statistics.
+    """
+    from scipy.optimize import brentq
+    from scipy.stats import chi2
+
+    Xg, yg, w = _grouped(y, X)
+    top = _weighted_loglik(yg, Xg, w, params)
+    quantile = float(chi2.ppf(level, 1))
+    bounds = np.full((len(params), 2), np.nan)
+    statistics = np.full(len(params), np.nan)
+    for j, (estimate, step) in enumerate(zip(params, se, strict=True)):
+
+        def deviance(b: float, j: int = j) -> float:
+            return 2 * (top - _constrained_loglik(yg, Xg, w, j, b, params))
+
+        statistics[j] = max(0.0, deviance(0.0))
+        step = step if np.isfinite(step) and step > 0 else 1.0
+        for side, sign in enumerate((-1.0, 1.0)):
+            inner = estimate
+            for k in range(1, 51):
+                outer = estimate + sign * k * step
+                if deviance(outer) > quantile:
+                    bounds[j, side] = brentq(
+                        lambda b, j=j: deviance(b, j) - quantile, inner, outer, xtol=1e-10
+                    )
+                    break
+                inner = outer
+    return bounds, statistics
+
+
 def _normal_quantile(level: float) -> float:
     from scipy.special import ndtri
 
@@ -396,40 +496,68 @@ def coefficient_table(
     bounds: np.ndarray,
     level: float,
     p_values: np.ndarray | None = None,
+    *,
+    lr_test: str = "lr_chi2",
+    lr_statistics: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Log-odds, tests and odds ratios; ``bounds`` are log-odds intervals, else Wald.
 
-    ``p_values`` (Firth's likelihood-ratio tests) replace the Wald p-values where finite.
+    ``test`` names the test of ``estimate = 0`` whose ``statistic`` and ``p_value`` a row
+    reports, always one test: ``wald_z`` (Wald z, normal p), or ``lr_test`` (a likelihood-ratio
+    chi-square on 1 degree of freedom, its p from that chi-square: ``lr_chi2`` for maximum
+    likelihood, ``penalised_lr_chi2`` for Firth) where ``p_values`` holds a finite p-value.
+    The chi-square is ``lr_statistics`` where given, else recovered from its p-value.
     """
+    from scipy.stats import chi2
+
     se = np.sqrt(np.diag(cov))
-    wald = _two_sided_p(params / se)
+    z = params / se
+    wald = _two_sided_p(z)
     half = _normal_quantile(level) * se
     low = np.where(np.isfinite(bounds[:, 0]), bounds[:, 0], params - half)
     high = np.where(np.isfinite(bounds[:, 1]), bounds[:, 1], params + half)
+    lr = np.full(len(params), False) if p_values is None else np.isfinite(p_values)
+    lr_p = np.where(lr, p_values, np.nan) if p_values is not None else np.full(len(params), np.nan)
     return pd.DataFrame(
         {
             "term": list(columns),
             "estimate": params,
             "std_error": se,
-            "z": params / se,
-            "p_value": wald
-            if p_values is None
-            else np.where(np.isfinite(p_values), p_values, wald),
+            "test": np.where(lr, lr_test, "wald_z"),
+            "statistic": np.where(
+                lr,
+                chi2.isf(np.where(lr, lr_p, 1.0), 1) if lr_statistics is None else lr_statistics,
+                z,
+            ),
+            "p_value": np.where(lr, lr_p, wald),
             "odds_ratio": np.exp(params),
             "or_ci_low": np.exp(low),
             "or_ci_high": np.exp(high),
         }
-    )
+    )[COEFFICIENT_COLUMNS]
 
 
 def marginal_effects(
-    X: pd.DataFrame, info: Design, params: np.ndarray, cov: np.ndarray, level: float
+    X: pd.DataFrame,
+    info: Design,
+    params: np.ndarray,
+    cov: np.ndarray,
+    level: float,
+    *,
+    firth: bool = False,
 ) -> pd.DataFrame:
     """Average discrete change in P(y) from each factor's reference to each level.
 
     For level L of factor F: the mean over respondents of P(y | F = L) - P(y | F = reference),
-    their other answers as observed; standard errors by the delta method. The mean runs over
-    the distinct rows of the design, weighted by how many respondents share each.
+    their other answers as observed; standard errors by the delta method, with a Wald z,
+    p-value and interval. The mean runs over the distinct rows of the design, weighted by how
+    many respondents share each.
+
+    ``firth=True`` (a Firth fit: separation, or maximum likelihood failed) keeps the estimates
+    but leaves ``std_error``, ``z``, ``p_value`` and the interval empty, with the reason in
+    ``note``: the delta method rests on the Wald approximation that separation breaks (a Wald
+    p of 1e-22 against a penalised likelihood-ratio p of 3e-6), and no honest interval for an
+    average marginal effect is computed here.
     """
     matrix, counts = distinct_rows(X.to_numpy())
     weights = counts / counts.sum()
@@ -448,12 +576,17 @@ def marginal_effects(
             rows.append((column, float(weights @ (p1 - p0)), float(np.sqrt(g @ cov @ g))))
     table = pd.DataFrame(rows, columns=["term", "ame", "std_error"])
     half = _normal_quantile(level) * table["std_error"]
-    return table.assign(
+    table = table.assign(
         z=table["ame"] / table["std_error"],
         p_value=_two_sided_p((table["ame"] / table["std_error"]).to_numpy()),
         ci_low=table["ame"] - half,
         ci_high=table["ame"] + half,
+        note="",
     )
+    if firth:
+        table[["std_error", "z", "p_value", "ci_low", "ci_high"]] = np.nan
+        table["note"] = NO_EFFECT_INTERVAL
+    return table[EFFECT_COLUMNS]
 
 
 def _exploding(se: np.ndarray, columns: Sequence[str]) -> list[str]:
@@ -467,8 +600,14 @@ def _estimate(
     separated: bool,
     cov_type: str,
     level: float,
+    interval: str = "profile",
 ) -> tuple[str, dict, list[str]]:
-    """ML unless separation is found or ML misbehaves; then Firth, saying why."""
+    """ML unless separation is found or ML misbehaves; then Firth, saying why.
+
+    On the ML path ``interval="profile"`` adds profile-likelihood bounds and likelihood-ratio
+    p-values (:func:`profile_intervals`), unless the errors are HC1: the profile likelihood is
+    model-based, so robust errors keep Wald intervals and tests.
+    """
     notes: list[str] = []
     if separated:
         notes.append(f"separation detected before fitting; estimated by {FIRTH}")
@@ -479,6 +618,23 @@ def _estimate(
         if ml["converged"] and not bad:
             if cov_type == "HC1":
                 ml["cov"] = hc1_covariance(y, X, ml["params"])
+                if interval == "profile":
+                    notes.append("HC1 errors: Wald intervals and tests, not profile likelihood")
+            elif interval == "profile":
+                se = np.sqrt(np.diag(ml["cov"]))
+                ml["bounds"], statistics = profile_intervals(y, X, ml["params"], se, level)
+                from scipy.stats import chi2
+
+                ml["p_values"] = chi2.sf(statistics, 1)
+                ml["lr_statistics"] = statistics
+                unbounded = [
+                    c for c, b in zip(columns, ml["bounds"], strict=True)
+                    if not np.all(np.isfinite(b))
+                ]  # fmt: skip
+                if unbounded:
+                    notes.append(
+                        f"profile interval not found for {', '.join(unbounded)}: Wald used"
+                    )
             return ML, ml, notes
         why = f"standard errors above {MAX_ML_SE:g} for {', '.join(bad)}" if bad else "no fit"
         notes.append(f"maximum likelihood gave {why}; refitted by {FIRTH}")
@@ -518,15 +674,24 @@ def fit_statistics(y: np.ndarray, X: np.ndarray, params: np.ndarray) -> dict:
     }
 
 
-def _inference(firth: bool, cov_type: str) -> dict[str, str]:
+def _inference(firth: bool, cov_type: str, interval: str = "profile") -> dict[str, str]:
     """How each reported quantity was obtained, in words for fit.json."""
     robust = cov_type == "HC1" and not firth
+    profile = interval == "profile" and not robust
+    if firth:
+        p_value, intervals = "penalised likelihood ratio", "profile penalised likelihood"
+    elif profile:
+        p_value, intervals = "likelihood ratio", "profile likelihood"
+    else:
+        p_value, intervals = "Wald", "Wald"
     return {
         "estimates": "penalised likelihood" if firth else "maximum likelihood",
         "std_error": "HC1 sandwich" if robust else "inverse Fisher information",
-        "p_value": "penalised likelihood ratio" if firth else "Wald",
-        "intervals": "profile penalised likelihood" if firth else "Wald",
-        "marginal_effects": "average discrete change, delta-method Wald interval",
+        "p_value": p_value,
+        "intervals": intervals,
+        "marginal_effects": "average discrete change, no interval (Firth fit)"
+        if firth
+        else "average discrete change, delta-method Wald interval",
     }
 
 
@@ -534,14 +699,23 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
     """Fit one configured model: coefficients, average marginal effects and a fit summary.
 
     Maximum likelihood, unless separation is detected beforehand or maximum likelihood fails
-    to converge or gives a standard error above 10; then Firth's penalised likelihood. Every
-    warning raised while fitting lands in ``fit["warnings"]``.
+    to converge or gives a standard error above 10; then Firth's penalised likelihood. The
+    model's ``interval`` (``profile``, the default, or ``wald``) chooses the maximum-likelihood
+    intervals and tests: profile likelihood with likelihood-ratio p-values, or Wald; a Firth
+    fit always has profile penalised-likelihood intervals and penalised likelihood-ratio tests.
+    Every warning raised while fitting lands in ``fit["warnings"]``.
     """
     cov_type = str(spec.get("cov_type", "nonrobust"))
     if cov_type not in COV_TYPES:
         raise InputError(
             f"model {spec.get('name')!r}: cov_type {cov_type!r}",
             hint=f"Use one of {', '.join(COV_TYPES)}. {_HINT}",
+        )
+    interval = str(spec.get("interval", "profile"))
+    if interval not in INTERVALS:
+        raise InputError(
+            f"model {spec.get('name')!r}: interval {interval!r}",
+            hint=f"Use one of {', '.join(INTERVALS)}. {_HINT}",
         )
     y_frame, X_frame, info = design(data, spec, waves=waves)
     y, X, columns = y_frame.to_numpy(), X_frame.to_numpy(), list(X_frame.columns)
@@ -553,7 +727,7 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
             hint="Widen the subset or drop terms.",
         )
     separation = detect_separation(y_frame, X_frame)
-    method, est, notes = _estimate(y, X, columns, separation["detected"], cov_type, level)
+    method, est, notes = _estimate(y, X, columns, separation["detected"], cov_type, level, interval)
     params, cov = est["params"], est["cov"]
     bounds = est.get("bounds", np.full((k, 2), np.nan))
     empty = [t.variable for t in info.terms if not t.levels]
@@ -566,7 +740,7 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
         "references": {t.variable: t.reference for t in info.terms},
         "terms": columns,
         "method": method,
-        "inference": _inference(firth, cov_type),
+        "inference": _inference(firth, cov_type, interval),
         "level": level,
         "rows_in_subset": info.rows_in_subset,
         "converged": est["converged"],
@@ -579,7 +753,16 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
         "warnings": notes,
     }
     return ModelResult(
-        coefficients=coefficient_table(columns, params, cov, bounds, level, est.get("p_values")),
-        marginal_effects=marginal_effects(X_frame, info, params, cov, level),
+        coefficients=coefficient_table(
+            columns,
+            params,
+            cov,
+            bounds,
+            level,
+            est.get("p_values"),
+            lr_test="penalised_lr_chi2" if firth else "lr_chi2",
+            lr_statistics=est.get("lr_statistics"),
+        ),
+        marginal_effects=marginal_effects(X_frame, info, params, cov, level, firth=firth),
         fit=summary,
     )

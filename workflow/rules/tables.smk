@@ -150,7 +150,7 @@ rule claims:
     input:
         crosstabs=f"{OUT}/waves/{config['claims']['wave']}/crosstabs.csv",
         claims=config["claims_file"],
-        lib=lib("claims", "grim"),
+        lib=lib("claims", "crosstab", "grim"),
     output:
         claims=report(
             f"{OUT}/claims/claims.csv", caption="../report/claims.rst", category="3. Claims"
@@ -168,5 +168,6 @@ rule claims:
     params:
         wave=config["claims"]["wave"],
         strict=config["claims"]["strict"],
+        level=config["intervals"]["level"],
     script:
         "../scripts/claims.py"

@@ -5,7 +5,7 @@ from invitesurvey.log import to_log
 with to_log(snakemake.log[0]) as log:
     published = claims.load(snakemake.input.claims)
     crosstabs = io.read_table(snakemake.input.crosstabs)
-    result = claims.check(published, crosstabs, snakemake.params.wave)
+    result = claims.check(published, crosstabs, snakemake.params.wave, level=snakemake.params.level)
     io.write_table(result, snakemake.output.claims)
     io.write_table(grim.audit(published), snakemake.output.grim)
     io.write_table(grim.summary(published), snakemake.output.grim_summary)

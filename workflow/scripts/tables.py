@@ -10,11 +10,13 @@ with to_log(snakemake.log[0]) as log:
     )
     tests = crosstab.association_tests(data, book, **params.tests, pooled=params.pooled)
     io.write_table(table, snakemake.output.crosstabs)
-    io.write_table(crosstab.differences(table, level=params.level), snakemake.output.differences)
+    family = {"book": book, "holm_family": params.tests.get("holm_family")}
+    differences = crosstab.differences(table, level=params.level, **family)
+    io.write_table(differences, snakemake.output.differences)
     io.write_table(tests, snakemake.output.tests)
     # Only the pooled job compares waves.
     if hasattr(snakemake.output, "changes"):
-        changes = crosstab.changes(table, level=params.level, wave_order=params.waves)
+        changes = crosstab.changes(table, level=params.level, wave_order=params.waves, **family)
         io.write_table(changes, snakemake.output.changes)
     items = itemtables.item_tables(
         data, book, level=params.level, min_base=params.min_base, pooled=params.pooled
