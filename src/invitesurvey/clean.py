@@ -142,14 +142,22 @@ def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
     known = key.notna().all(axis=1)
     ordered = frame.loc[known].sort_values(["start_time", "source_row"], kind="stable")
     key = key.loc[ordered.index]
-    repeat = key.duplicated(keep="first")
-    first_id = (
-        ordered["respondent_id"]
-        .groupby([key[k] for k in keys], dropna=True)
-        .transform("first", skipna=False)
-    )
+    if key.empty:
+        return detail
+    # One integer per distinct key, numbered in order of first appearance (hashing, no sort of
+    # the strings: at ten million rows a groupby's sort of the keys dominated the ingest).
+    group = np.zeros(len(key), dtype=np.int64)
+    for k in keys:
+        codes, uniques = pd.factorize(key[k])
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
+    # Codes are numbered as they first appear, so a row is the first of its key exactly where
+    # its code exceeds every code before it; first[g] is the row of key g's first submission.
+    is_first = group > np.maximum.accumulate(np.concatenate([[-1], group[:-1]]))
+    first = np.flatnonzero(is_first)
+    repeats = np.flatnonzero(~is_first)
+    first_id = ordered["respondent_id"].iloc[first[group[repeats]]].set_axis(key.index[repeats])
     same = "same " + "+".join(keys)
-    detail.loc[repeat[repeat].index] = (same + " as respondent " + first_id[repeat]).fillna(
+    detail.loc[first_id.index] = (same + " as respondent " + first_id).fillna(
         same + " as an earlier respondent"
     )
     return detail

@@ -10,11 +10,20 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 try:
+    from invitesurvey.configcheck import explain, refuse_aliases
+    from invitesurvey.errors import InputError
+
+    # YAML aliases first: Snakemake writes the config out with json.dumps before any job,
+    # which expands them (nine lines of nested aliases are a billion values).
+    refuse_aliases(workflow.configfiles)
     validate(config, schema="../schemas/config.schema.yaml")
-except WorkflowError as error:
-    # Name the files the configuration came from, not only the key that is wrong.
-    files = ", ".join(map(str, workflow.configfiles))
-    raise WorkflowError(f"invalid configuration in {files}", error) from None
+except InputError as error:
+    raise WorkflowError(str(error)) from None
+except WorkflowError:
+    # Every wrong key in a line or two (key, value, what is allowed, the key meant), naming
+    # the files the configuration came from, instead of the schema and config as JSON.
+    schema = os.path.relpath(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
+    raise WorkflowError(explain(config, schema, map(str, workflow.configfiles))) from None
 
 OUT = config["outdir"]
 LOGS = config["logdir"]
@@ -54,7 +63,50 @@ if config["claims"]["wave"] not in WAVES_SHEET:
         f"config claims.wave {config['claims']['wave']!r} is not a wave of {config['waves']}"
     )
 MODELS = [model["name"] for model in config["models"]]
-FIGURES = ["headline", "composition", "forest", "flow"] + (["trends"] if len(WAVES) > 1 else [])
+# The tables of the select-all, grid and numeric questions (rules tables and wave_tables).
+ITEM_TABLE_NAMES = [
+    "multiple",
+    "multiple_differences",
+    "grid",
+    "grid_top",
+    "numeric",
+    "numeric_tests",
+    "numeric_bins",
+]
+
+
+def item_figures(path):
+    """`item_{variable}` per select-all, grid and numeric question of the codebook, in its
+    order, as invitesurvey.figures.item_names lists them. Read with invitesurvey.yamlfile
+    (PyYAML only): the codebook module would import pandas while the DAG is built."""
+    from invitesurvey.errors import InputError
+    from invitesurvey.yamlfile import load
+
+    try:
+        variables = (load(path, "codebook") or {}).get("variables") or []
+    except InputError as error:
+        raise WorkflowError(str(error)) from None
+    return [
+        f"item_{v['name']}"
+        for v in variables
+        if v.get("name")
+        and v.get("type") in ("multiple", "grid", "numeric")
+        and not v.get("personal", False)
+    ]
+
+
+ITEM_FIGURES = item_figures(config["codebook"])
+# Each wave's own figures (rule wave_figures), for its page; the claims wave also has its
+# headline (rule claims_wave_headline).
+WAVE_FIGURES = ["composition", *ITEM_FIGURES]
+FIGURES = [
+    "headline",
+    "composition",
+    "forest",
+    "flow",
+    *(["trends"] if len(WAVES) > 1 else []),
+    *ITEM_FIGURES,
+]
 
 
 wildcard_constraints:
@@ -63,18 +115,14 @@ wildcard_constraints:
 
 
 def code_version():
-    """`git describe --always --dirty` of the workflow, or the package version outside git."""
-    try:
-        described = subprocess.run(
-            ["git", "describe", "--always", "--dirty"],
-            cwd=workflow.basedir,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        described = ""
-    return described or f"invitesurvey {version('invitesurvey')}"
+    """The version every page is stamped with: the library, workflow and notebook files
+    (invitesurvey.codeversion), never config or data."""
+    from invitesurvey.codeversion import code_version as of_code
+
+    return of_code(workflow.basedir)
+
+
+CODE_VERSION = code_version()
 
 
 def lib(*modules):
@@ -113,14 +161,16 @@ def final_outputs():
                 "clean.parquet",
                 "exclusions.csv",
                 "flow.csv",
+                "recodes.csv",
                 "crosstabs.csv",
                 "differences.csv",
                 "tests.csv",
+                *(f"{table}.csv" for table in ITEM_TABLE_NAMES),
             ],
         ),
         *expand(
             f"{OUT}/tables/{{table}}.csv",
-            table=["crosstabs", "differences", "tests", "changes"],
+            table=["crosstabs", "differences", "tests", "changes", *ITEM_TABLE_NAMES],
         ),
         *expand(f"{OUT}/claims/{{table}}.csv", table=["claims", "grim", "grim_summary"]),
         *expand(
@@ -133,18 +183,38 @@ def final_outputs():
             figure=FIGURES,
             ext=config["figures"]["formats"],
         ),
+        *expand(
+            f"{OUT}/figures/waves/{{wave}}/{{figure}}.{{ext}}",
+            wave=WAVES,
+            figure=WAVE_FIGURES,
+            ext=config["figures"]["formats"],
+        ),
+        *expand(
+            f"{OUT}/figures/waves/{config['claims']['wave']}/headline.{{ext}}",
+            ext=config["figures"]["formats"],
+        ),
         *report_outputs(),
+        *WEIGHT_OUTPUTS,  # workflow/rules/weights.smk: none without margins
     ]
 
 
 # The write-up's inputs and notebook parameters (workflow/rules/report.smk).
 REPORT = f"{OUT}/report"
-# The forest plot is drawn in the notebook for every model; the other figures are embedded as
-# the figures rule wrote them, as PNG where the config asks for PNG.
-REPORT_FIGURES = [figure for figure in FIGURES if figure != "forest"]
+# Every figure a page shows is embedded as the figures rules wrote it (none is drawn in the
+# kernel), as PNG where the config asks for PNG.
+REPORT_FIGURES = FIGURES
 REPORT_FORMAT = next(f for f in ("png", "svg") if f in config["figures"]["formats"])
-RESULT_TABLES = ["crosstabs", "differences", "tests", "changes", "claims", "grim", "grim_summary"]
-WAVE_TABLES = ["crosstabs", "differences", "tests"]
+RESULT_TABLES = [
+    "crosstabs",
+    "differences",
+    "tests",
+    "changes",
+    *ITEM_TABLE_NAMES,
+    "claims",
+    "grim",
+    "grim_summary",
+]
+WAVE_TABLES = ["crosstabs", "differences", "tests", *ITEM_TABLE_NAMES, "recodes"]
 
 
 def report_outputs():
@@ -170,39 +240,78 @@ def raw_files(sheet):
 
 
 def notebook_settings():
-    """What every report notebook takes from the config."""
-    reconstructed = config.get("reconstruction", {}).get("wave")
+    """What every page of the write-up takes from the config (notebooks/writeup.ipynb)."""
     return {
         "level": config["intervals"]["level"],
         "min_base": config["intervals"]["min_base"],
-        "palette": config["figures"]["palette"],
-        "dpi": config["figures"]["dpi"],
         "claims_wave": config["claims"]["wave"],
-        "reconstructed": reconstructed if reconstructed in WAVES_SHEET else None,
-        "code_version": code_version(),
+        "code_version": CODE_VERSION,
         "codebook_file": config["codebook"],
         "claims_file": config["claims_file"],
+        "manifest_file": f"{OUT}/audit/manifest.tsv",
+        # Whether each wave's estimates are weighted: raked to population margins
+        # (workflow/rules/weights.smk).
+        "weighted": {wave: wave in WEIGHTED_WAVES for wave in WAVES},
     }
 
 
-def writeup_parameters(wildcards, input):
+def writeup_parameters(wildcards, input, output):
     return {
         **notebook_settings(),
         "title": config["report"]["title"],
+        "wave": "",
+        "page_file": output.html,
         "sheet": WAVES_SHEET,
         "tables": {name: getattr(input, name) for name in RESULT_TABLES},
         "flows": dict(zip(WAVES, input.flows)),
         "models": model_files(),
         "figure_files": dict(zip(REPORT_FIGURES, input.figures)),
+        "weighted_tables": weighted_files(),
     }
 
 
-def wave_parameters(wildcards, input):
+def previous_wave(wave):
+    """The wave before ``wave`` in the sheet's order, or None for the first."""
+    at = WAVES.index(wave)
+    return WAVES[at - 1] if at > 0 else None
+
+
+def wave_page_inputs(wildcards):
+    """A wave's page reads its own tables, figures and flow, and the wave before it's
+    crosstabs and flow for the change between them: adding a later wave changes none."""
+    wave, before = wildcards.wave, previous_wave(wildcards.wave)
+    figures = [*WAVE_FIGURES, *(["headline"] if wave == config["claims"]["wave"] else [])]
+    return {
+        "figures": [f"{OUT}/figures/waves/{wave}/{f}.{REPORT_FORMAT}" for f in figures],
+        **(
+            {
+                "previous_crosstabs": f"{OUT}/waves/{before}/crosstabs.csv",
+                "previous_flow": f"{OUT}/waves/{before}/flow.csv",
+            }
+            if before
+            else {}
+        ),
+    }
+
+
+def wave_parameters(wildcards, input, output):
+    wave, before = wildcards.wave, previous_wave(wildcards.wave)
+    figures = [*WAVE_FIGURES, *(["headline"] if wave == config["claims"]["wave"] else [])]
     return {
         **notebook_settings(),
-        "title": f"{config['report']['title']}: wave {wildcards.wave}",
-        "wave": wildcards.wave,
-        "sheet": {wildcards.wave: wave_row(wildcards)},
-        "tables": {name: getattr(input, name) for name in WAVE_TABLES},
-        "flows": {wildcards.wave: input.flow},
+        "title": f"{config['report']['title']}: wave {wave}",
+        "wave": wave,
+        "page_file": output.html,
+        "sheet": {w: WAVES_SHEET[w] for w in ([before] if before else []) + [wave]},
+        "tables": {
+            **{name: getattr(input, name) for name in WAVE_TABLES},
+            **({"previous_crosstabs": input.previous_crosstabs} if before else {}),
+        },
+        "flows": {
+            **({before: input.previous_flow} if before else {}),
+            wave: input.flow,
+        },
+        "figure_files": dict(zip(figures, input.figures)),
+        "weighted": {w: w in WEIGHTED_WAVES for w in ([before] if before else []) + [wave]},
+        "weighted_tables": weighted_files(wave),
     }

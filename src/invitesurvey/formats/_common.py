@@ -737,7 +737,10 @@ class _TimeText:
     """
 
     def __init__(self, values: pd.Series) -> None:
-        text = pc.utf8_trim_whitespace(pa.array(values, type=pa.string(), from_pandas=True))
+        text = pa.array(values, type=pa.string(), from_pandas=True)
+        if isinstance(text, pa.ChunkedArray):  # a large column arrives in chunks
+            text = text.combine_chunks()
+        text = pc.utf8_trim_whitespace(text)
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         (date_codes, hm_codes, rest_codes), (dates, hms, rests), broken, iso = _cut(text)
 
