@@ -17,6 +17,7 @@ from invitesurvey.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = codebook.load(ROOT / "config" / "codebook.yaml")
+PURPOSE, HIRE = "Main reason for using LinkedIn", "Hiring or recruiting"
 PUBLISHED = claims.load(ROOT / "config" / "published_claims.yaml")
 
 # Answer counts per group, close to the article's wave: item non-response makes bases differ.
@@ -230,20 +231,29 @@ COEFFICIENTS = pd.DataFrame(
 @pytest.mark.parametrize(
     ("term", "label"),
     [
-        ("purpose[T.hire]", "purpose: hire"),
-        ("recruiter[T.True]", "recruiter: true"),
-        ("C(connections, Treatment(reference='lt500'))[T.1000_plus]", "connections: 1000_plus"),
+        ("purpose[T.hire]", f"{PURPOSE}: {HIRE} (vs Looking for a new role for myself)"),
+        ("recruiter[T.True]", "Works in recruitment: Yes"),
+        ("C(connections, Treatment(reference='lt500'))[T.1000_plus]",
+         "LinkedIn connections: 1,000 or more (vs Fewer than 500)"),
+        ("wave[T.2015]", "wave: 2015"),
         ("duration_s", "duration_s"),
     ],
-)
-def test_term_labels_read_as_variable_and_level(term, label):
-    assert figures.term_label(term) == label
+)  # fmt: skip
+def test_terms_read_in_the_codebook_labels_against_their_reference(book, term, label):
+    references = {"purpose": "find_role", "connections": "lt500"}
+    assert codebook.term_text(term, book, references) == label
 
 
 def test_forest_omits_the_intercept_and_uses_a_log_scale_with_a_line_at_1():
-    ax = figures.forest(COEFFICIENTS).axes[0]
-    labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert labels == ["recruiter: true", "purpose: hire", "seniority: board"]
+    references = {"purpose": "find_role", "seniority": "senior_manager"}
+    ax = figures.forest(COEFFICIENTS, BOOK, references, title="Odds ratios, model m").axes[0]
+    labels = [" ".join(t.get_text().split()) for t in ax.get_yticklabels()]
+    assert labels == [
+        "Works in recruitment: Yes",
+        f"{PURPOSE}: {HIRE} (vs Looking for a new role for myself)",
+        "Current level: Board member or C-level (vs Senior manager)",
+    ]
+    assert ax.get_title() == "Odds ratios, model m"
     (points,) = [c for c in ax.containers if isinstance(c, ErrorbarContainer)]
     assert list(points.lines[0].get_xdata()) == [3.67, 1.49, 0.90]
     assert ax.get_xscale() == "log"
@@ -253,7 +263,7 @@ def test_forest_omits_the_intercept_and_uses_a_log_scale_with_a_line_at_1():
 def test_forest_names_the_row_of_an_unusable_odds_ratio():
     broken = COEFFICIENTS.assign(or_ci_high=[1.1, np.inf, 4.4, 1.47])
     with pytest.raises(InputError) as error:
-        figures.forest(broken)
+        figures.forest(broken, BOOK)
     assert (error.value.row, error.value.column) == (3, "or_ci_high")
 
 
@@ -366,6 +376,6 @@ def test_redrawing_gives_the_same_bytes(tmp_path):
 
 
 def test_save_refuses_an_unknown_format(tmp_path):
-    fig = figures.forest(COEFFICIENTS)
+    fig = figures.forest(COEFFICIENTS, BOOK)
     with pytest.raises(InputError, match="pdf"):
         theme.save(fig, tmp_path / "forest", ["pdf"], dpi=50)

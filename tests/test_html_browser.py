@@ -30,7 +30,8 @@ NOTICE_COLOUR = (255, 244, 214)  # .notice background, #fff4d6
 MEASURE = """<script>
 addEventListener("load", () => {
   const tables = [...document.querySelectorAll("table")].map(
-    t => [t.scrollWidth, t.clientWidth, t.querySelector("th") ? t.querySelector("tr").textContent.trim().slice(0, 60) : ""]);
+    t => [t.scrollWidth, t.clientWidth,
+          t.querySelector("th") ? t.querySelector("tr").textContent.trim().slice(0, 60) : ""]);
   const broken = [];
   for (const td of document.querySelectorAll("td:not(:first-child)")) {
     const range = document.createRange();

@@ -282,6 +282,28 @@ def load(path: str | Path) -> Codebook:
     return book
 
 
+# A treatment-coded model term as patsy names it, with or without C(..., Treatment(...)).
+_TERM = re.compile(r"^(?:C\((?P<wrapped>\w+).*\)|(?P<name>\w+))\[T\.(?P<level>[^\]]+)\]$")
+
+
+def term_text(term: str, book: Codebook, references: dict[str, str] | None = None) -> str:
+    """A model term in the codebook's words, against its reference level when known:
+    ``purpose[T.hire]`` -> ``Main reason for using LinkedIn: Hiring or recruiting (vs Looking
+    for a new role for myself)``; a term the codebook does not know keeps its name and level."""
+    match = _TERM.match(term)
+    if match is None:
+        return term
+    name, level = match["wrapped"] or match["name"], match["level"]
+    reference = (references or {}).get(name)
+    try:
+        var = book[name]
+    except KeyError:
+        return f"{name}: {level}" + (f" (vs {reference})" if reference else "")
+    labels = {code_text(a.code).lower(): a.label for a in var.codes}
+    against = f" (vs {labels.get(str(reference).lower(), reference)})" if reference else ""
+    return f"{var.title}: {labels.get(level.lower(), level)}{against}"
+
+
 def derive(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     """Add the derived variables; missing wherever their source item is missing."""
     out = frame.copy()

@@ -7,7 +7,6 @@ Figure; draw and save inside :func:`invitesurvey.theme.use` so every figure shar
 from __future__ import annotations
 
 import math
-import re
 import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from matplotlib.ticker import (
 
 from invitesurvey import theme
 from invitesurvey.claims import Claim, Claims
-from invitesurvey.codebook import Codebook, Variable, code_text
+from invitesurvey.codebook import Codebook, Variable, code_text, term_text
 from invitesurvey.errors import InputError
 
 CROSSTABS = "results/tables/crosstabs.csv"
@@ -319,25 +318,14 @@ def composition(
     return fig
 
 
-_TERM = re.compile(r"^(?:C\((?P<wrapped>\w+).*\)|(?P<name>\w+))\[T\.(?P<level>[^\]]+)\]$")
-
-
-def term_label(term: str) -> str:
-    """A model term as a reader says it: ``purpose[T.hire]`` -> ``purpose: hire``.
-
-    Handles patsy's treatment terms, with or without ``C(..., Treatment(...))``; anything
-    else (a numeric term) is returned unchanged.
-    """
-    match = _TERM.match(term)
-    if match is None:
-        return term
-    name = match["wrapped"] or match["name"]
-    level = match["level"]
-    return f"{name}: {level.lower() if level in ('True', 'False') else level}"
-
-
-def forest(coefficients: pd.DataFrame) -> Figure:
-    """Odds ratios with their intervals on a log scale; the intercept is left out."""
+def forest(
+    coefficients: pd.DataFrame,
+    book: Codebook,
+    references: Mapping[str, str] | None = None,
+    title: str | None = None,
+) -> Figure:
+    """Odds ratios with their intervals on a log scale, each term in the codebook's answer
+    labels against its reference level; the intercept is left out."""
     columns = ["term", "odds_ratio", "or_ci_low", "or_ci_high"]
     _require(coefficients, columns, COEFFICIENTS)
     terms = coefficients[coefficients["term"] != "Intercept"]
@@ -365,7 +353,11 @@ def forest(coefficients: pd.DataFrame) -> Figure:
     ax.xaxis.set_major_locator(FixedLocator(_RATIO_TICKS))
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_major_formatter(StrMethodFormatter("{x:g}"))
-    ax.set_yticks(y, [term_label(t) for t in terms["term"]])
+    ax.set_yticks(
+        y, [textwrap.fill(term_text(t, book, references), WRAP + 22) for t in terms["term"]]
+    )
+    if title:
+        ax.set_title(textwrap.fill(title, 70))
     ax.invert_yaxis()
     ax.set_xlabel("Odds ratio (log scale; 1 = no association)")
     ax.grid(axis="y", visible=False)

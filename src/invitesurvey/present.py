@@ -21,7 +21,7 @@ import pandas as pd
 
 from invitesurvey import claims
 from invitesurvey.claims import Claim, Claims
-from invitesurvey.codebook import Codebook, Variable, code_text
+from invitesurvey.codebook import Codebook, Variable, code_text, term_text
 from invitesurvey.errors import InputError
 
 if TYPE_CHECKING:
@@ -47,7 +47,6 @@ TEST_NAMES = {
 }
 _MONTE_CARLO = re.compile(r"fisher_freeman_halton_mc\((?P<draws>\d+), seed=(?P<seed>\d+)\)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
-_TERM = re.compile(r"^(?:C\((?P<wrapped>\w+).*\)|(?P<name>\w+))\[T\.(?P<level>[^\]]+)\]$")
 
 
 # --- Numbers and markdown ------------------------------------------------------------------
@@ -668,24 +667,6 @@ def _variable(book: Codebook, name: str) -> Variable | None:
         return book[name]
     except KeyError:
         return None
-
-
-def term_text(term: str, book: Codebook, references: Mapping[str, str]) -> str:
-    """A model term in the codebook's words, against its reference level:
-    ``purpose[T.hire]`` -> ``Main reason: Hire (vs Find a role)``; other terms unchanged."""
-    match = _TERM.match(term)
-    if match is None:
-        return term
-    name, level = match["wrapped"] or match["name"], match["level"]
-    var = _variable(book, name)
-    if var is None:
-        reference = references.get(name)
-        return f"{name}: {level}" + (f" (vs {reference})" if reference else "")
-    labels = {code_text(a.code).lower(): a.label for a in var.codes}
-    label = labels.get(level.lower(), level)
-    reference = references.get(name)
-    against = f" (vs {labels.get(str(reference).lower(), reference)})" if reference else ""
-    return f"{var.title}: {label}{against}"
 
 
 def references_table(fit: Mapping[str, Any], book: Codebook) -> str:

@@ -14,7 +14,6 @@ import pandas as pd
 from invitesurvey.present import GROUP_NAMES, interval, percent
 
 
-
 def stack(tables: Sequence[pd.DataFrame]) -> pd.DataFrame:
     """One table over waves from per-wave tables of equal columns, in the given order; wave
     ids and codes kept as text."""

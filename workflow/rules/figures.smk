@@ -5,6 +5,7 @@ rule figures:
         crosstabs=rules.tables.output.crosstabs,
         claims_file=config["claims_file"],
         coefficients=expand(rules.model.output.coefficients, model=MODELS[0]),
+        fit=expand(rules.model.output.fit, model=MODELS[0]),
         flows=expand(rules.ingest.output.flow, wave=WAVES),
         multiple=rules.tables.output.multiple,
         grid=rules.tables.output.grid,
@@ -42,6 +43,7 @@ rule figures:
         wave=config["claims"]["wave"],
         level=config["intervals"]["level"],
         waves=WAVES,
+        forest_title=f"Odds ratios of the model {MODELS[0]}, all waves pooled",
         outdir=lambda wildcards, output: os.path.dirname(output[0]),
     script:
         "../scripts/figures.py"

@@ -15,7 +15,12 @@ with to_log(snakemake.log[0]) as log:
                 crosstabs, published, book, params.wave, level=params.level
             ),
             "composition": lambda: figures.composition(crosstabs, book, params.wave),
-            "forest": lambda: figures.forest(io.read_table(inputs.coefficients[0])),
+            "forest": lambda: figures.forest(
+                io.read_table(inputs.coefficients[0]),
+                book,
+                io.read_json(inputs.fit[0])["references"],
+                title=params.forest_title,
+            ),
             "flow": lambda: figures.flow(
                 {w: io.read_table(p) for w, p in zip(params.waves, inputs.flows, strict=True)}
             ),
