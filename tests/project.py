@@ -29,3 +29,11 @@ def copy_project(target: Path) -> Path:
         else:
             shutil.copy2(source, target / name)
     return target
+
+
+def follow_up_assumptions(book):
+    """The SYNTHETIC follow-up assumptions config/config.yaml states (its simulation: block)."""
+    from invitesurvey import io, simulate
+
+    stated = io.read_yaml(ROOT / "config" / "config.yaml", "configuration")["simulation"]
+    return simulate.FollowUp.from_config(stated, book)

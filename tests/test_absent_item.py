@@ -7,6 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import yaml
+from project import follow_up_assumptions
 
 from invitesurvey import crosstab, model, simulate
 from invitesurvey.clean import QC
@@ -33,6 +34,7 @@ def wave(tmp_path, root, book, wave_id, *, drop=None):
         year,
         wave=wave_id,
         fieldwork=(dt.date(year, 3, 1), dt.date(year, 3, 31)),
+        assumptions=follow_up_assumptions(book),
     )
     path = tmp_path / f"{wave_id}.csv"
     write_export(frame.drop(columns=[drop] if drop else []), path, "surveymonkey", book)

@@ -14,6 +14,7 @@ import re
 import pandas as pd
 import pytest
 import yaml
+from project import follow_up_assumptions
 
 from invitesurvey import itemtables, simulate
 from invitesurvey.clean import QC
@@ -55,7 +56,14 @@ def waves(root, book) -> dict[str, pd.DataFrame]:
 
     def wave(artefacts):
         return simulate.simulate(
-            book, shares, N, 11, wave="2015", fieldwork=FIELDWORK, artefacts=artefacts
+            book,
+            shares,
+            N,
+            11,
+            wave="2015",
+            fieldwork=FIELDWORK,
+            artefacts=artefacts,
+            assumptions=follow_up_assumptions(book),
         )
 
     return {"artefacts": wave(simulate.Artefacts()), "plain": wave(None)}
@@ -177,7 +185,15 @@ def test_every_number_as_typed_reads_back_as_the_number(root, book):
     shares = simulate.shares_from_counts(
         simulate.read_counts(root / "data" / "raw" / "wave-2014.counts.csv")
     )
-    frame = simulate.simulate(book, shares, 20_000, 5, wave="2016", fieldwork=FIELDWORK)
+    frame = simulate.simulate(
+        book,
+        shares,
+        20_000,
+        5,
+        wave="2016",
+        fieldwork=FIELDWORK,
+        assumptions=follow_up_assumptions(book),
+    )
     typed_rows = frame[frame[TYPED].notna()]
     assert len(typed_rows) > 500
     for text, number in zip(typed_rows[TYPED], typed_rows["pending_invitations"], strict=True):

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from project import follow_up_assumptions
 from test_simulate import example_counts
 
 from invitesurvey import simulate
@@ -57,6 +58,7 @@ def simulated(book) -> pd.DataFrame:
         wave="2015",
         fieldwork=(dt.date(2015, 3, 1), dt.date(2015, 3, 31)),
         artefacts=simulate.Artefacts(tests=0.05, incomplete=0.1, duplicates=0.05, speeders=0.05),
+        assumptions=follow_up_assumptions(book),
     )
 
 

@@ -11,6 +11,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from project import follow_up_assumptions
 
 from invitesurvey import crosstab, simulate
 from invitesurvey.clean import QC
@@ -72,6 +73,7 @@ def test_ingested_crosstabs_equal_the_simulated_counts(tmp_path, root, book, fmt
         wave="2015",
         fieldwork=FIELDWORK,
         artefacts=None if fmt == "googleforms" else simulate.Artefacts(),
+        assumptions=follow_up_assumptions(book),
     )
     path = tmp_path / f"wave{SUFFIX.get(fmt, '.csv')}"
     write_export(frame, path, fmt, book)
@@ -103,6 +105,7 @@ def wave(root, book) -> pd.DataFrame:
         wave="2015",
         fieldwork=FIELDWORK,
         artefacts=simulate.Artefacts(),
+        assumptions=follow_up_assumptions(book),
     )
     reasons = book["accept_reasons"]
     job_help = frame["accept_reasons__job_help"].fillna(False).to_numpy(dtype=bool)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from project import ROOT, follow_up_assumptions
 
 from invitesurvey import clean, io, simulate
 from invitesurvey.codebook import Codebook, code_text
@@ -21,6 +22,8 @@ from invitesurvey.errors import InputError
 from invitesurvey.formats import PARADATA, read_export, write_export
 
 FIELDWORK = (dt.date(2015, 3, 1), dt.date(2015, 3, 31))
+# The SYNTHETIC follow-up assumptions the config states.
+STATED = io.read_yaml(ROOT / "config" / "config.yaml", "configuration")["simulation"]
 TYPED = "pending_invitations_as_typed"  # the number as the respondent typed it
 SIZES = {"recruiters": (57, 54), "non_recruiters": (343, 331)}  # size, base of every item
 
@@ -50,6 +53,7 @@ def shares(book):
 
 
 def run(book, shares, n=200, seed=7, **options):
+    options.setdefault("assumptions", follow_up_assumptions(book))
     return simulate.simulate(book, shares, n, seed, wave="2015", fieldwork=FIELDWORK, **options)
 
 
@@ -70,7 +74,15 @@ def test_same_seed_same_frame_other_seed_or_wave_other_frame(book, shares):
     first = run(book, shares)
     pd.testing.assert_frame_equal(first, run(book, shares))
     assert not first.equals(run(book, shares, seed=8))
-    other_wave = simulate.simulate(book, shares, 200, 7, wave="2016", fieldwork=FIELDWORK)
+    other_wave = simulate.simulate(
+        book,
+        shares,
+        200,
+        7,
+        wave="2016",
+        fieldwork=FIELDWORK,
+        assumptions=follow_up_assumptions(book),
+    )
     assert not first.drop(columns=["respondent_id"]).equals(
         other_wave.drop(columns=["respondent_id"])
     )
@@ -249,7 +261,7 @@ def test_the_command_writes_a_readable_synthetic_export(tmp_path, root, book, co
 def test_the_command_says_to_reconstruct_first_without_counts(tmp_path, root):
     settings = {"reconstruction": {"output": str(tmp_path / "w.csv")}}
     config = tmp_path / "config.yaml"
-    config.write_text(yaml.safe_dump({**settings, "simulation": simulate.DEFAULT_SIMULATION}))
+    config.write_text(yaml.safe_dump({**settings, "simulation": STATED}))
     args = Namespace(
         wave="2015",
         n=5,
@@ -269,9 +281,10 @@ def test_the_command_says_to_reconstruct_first_without_counts(tmp_path, root):
 # ------------------------------------------------------------------- the follow-up questions
 
 
-def test_the_config_states_the_default_follow_up_assumptions(book, config):
-    stated = simulate.FollowUp.from_config(config["simulation"], book)
-    assert stated == simulate.FollowUp.from_config(simulate.DEFAULT_SIMULATION, book)
+def test_the_follow_up_questions_need_stated_assumptions(book, shares):
+    with pytest.raises(InputError, match="needs their assumptions"):
+        run(book, shares, assumptions=None)
+    assert "accept_reasons__never" not in run(book, shares, follow_up=False, assumptions=None)
 
 
 @pytest.mark.parametrize(
@@ -358,12 +371,12 @@ def test_follow_up_answers_follow_the_assumptions(book, shares):
     assert typed == pytest.approx(0.05 * 0.9, abs=0.01)  # a share of the numbers answered
     for group, flag in (("recruiters", True), ("non_recruiters", False)):
         rows = frame[frame["recruiter"] == flag]
-        stated = simulate.DEFAULT_SIMULATION[group]["accept_reasons"]
+        stated = STATED[group]["accept_reasons"]
         answered = rows["accept_reasons__never"].notna()
         assert answered.mean() == pytest.approx(stated["answered"], abs=0.03)
         alone = rows.loc[answered, "accept_reasons__never"].astype(bool).mean()
         assert alone == pytest.approx(stated["options"]["never"], abs=0.03)
-        grid = simulate.DEFAULT_SIMULATION[group]["accept_likelihood"]["rows"]
+        grid = STATED[group]["accept_likelihood"]["rows"]
         observed = rows["accept_likelihood__stranger_no_note"].value_counts(normalize=True)
         for code, share in grid["stranger_no_note"].items():
             assert observed.get(code, 0) == pytest.approx(share, abs=0.04), (group, code)

@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import yaml
 
 from invitesurvey import codebook, formats, io
 from invitesurvey.codebook import Codebook, Variable, code_text
@@ -95,44 +94,6 @@ OTHER_REASONS = (
 # signs around the digits (recoded as `approximate`, the number kept).
 TYPED_FORMS = ("{:,}", "about {}", "~{}", "{}+")
 
-# The SYNTHETIC follow-up assumptions config/config.yaml `simulation:` states (documented
-# there), used when no others are given; a test keeps the two equal. No published figure
-# informs any of them.
-DEFAULT_SIMULATION: dict = yaml.safe_load(
-    """
-typed_share: 0.05
-recruiters:
-  pending_invitations: {answered: 0.90, median: 1200, sigma: 1.1, zero: 0.02}
-  accept_reasons:
-    answered: 0.95
-    options: {profile_useful: 0.55, job_help: 0.05, recruiter: 0.35, mutual: 0.50,
-              any_useful: 0.60, never: 0.05}
-    other: 0.05
-  accept_likelihood:
-    answered: 1.0
-    row_skipped: 0.02
-    rows:
-      recruiter_in_field: {always: 0.60, usually: 0.30, sometimes: 0.08, never: 0.02}
-      former_colleague: {always: 0.70, usually: 0.25, sometimes: 0.04, never: 0.01}
-      stranger_with_note: {always: 0.45, usually: 0.35, sometimes: 0.15, never: 0.05}
-      stranger_no_note: {always: 0.25, usually: 0.35, sometimes: 0.30, never: 0.10}
-non_recruiters:
-  pending_invitations: {answered: 0.90, median: 830, sigma: 1.2, zero: 0.04}
-  accept_reasons:
-    answered: 0.93
-    options: {profile_useful: 0.50, job_help: 0.30, recruiter: 0.20, mutual: 0.45,
-              any_useful: 0.25, never: 0.15}
-    other: 0.04
-  accept_likelihood:
-    answered: 1.0
-    row_skipped: 0.02
-    rows:
-      recruiter_in_field: {always: 0.30, usually: 0.35, sometimes: 0.25, never: 0.10}
-      former_colleague: {always: 0.65, usually: 0.25, sometimes: 0.08, never: 0.02}
-      stranger_with_note: {always: 0.20, usually: 0.30, sometimes: 0.35, never: 0.15}
-      stranger_no_note: {always: 0.05, usually: 0.15, sometimes: 0.40, never: 0.40}
-"""
-)
 FOLLOW_UP_TYPES = ("numeric", "multiple", "grid")
 _KEYS = {
     "numeric": ("answered", "median", "sigma", "zero"),
@@ -589,8 +550,8 @@ def simulate(
     With ``artefacts``, their rows come on top of the ``n``, so cleaning leaves exactly ``n``.
     The wave id is mixed into the seed: two waves simulated with one seed still differ.
     ``follow_up=False`` simulates the wave-1 questionnaire only (``Codebook.wave1``); else the
-    follow-up questions are drawn too, from ``assumptions`` (default: ``DEFAULT_SIMULATION``,
-    the assumptions config/config.yaml states).
+    follow-up questions are drawn too, from ``assumptions`` (the config's ``simulation:``
+    block, :meth:`FollowUp.from_config`), which they then need.
     """
     if n < 1:
         raise InputError(f"cannot simulate {n} respondents", hint="Ask for at least one.")
@@ -610,8 +571,13 @@ def simulate(
     closed = answers(shares, book, total, rng)
     drawn = [closed]
     if any(v.type in FOLLOW_UP_TYPES for v in asked):
-        settings = assumptions or FollowUp.from_config(DEFAULT_SIMULATION, book)
-        drawn.append(follow_up_answers(asked, settings, closed[GROUP_VARIABLE], rng))
+        if assumptions is None:
+            raise InputError(
+                "simulating the follow-up questions needs their assumptions",
+                hint="Pass the config's simulation: block (FollowUp.from_config), or simulate "
+                "the wave-1 questionnaire only (follow_up=False, --wave1-only).",
+            )
+        drawn.append(follow_up_answers(asked, assumptions, closed[GROUP_VARIABLE], rng))
     rows = pd.concat([*drawn, people(1, total, rng)], axis=1)
     other_texts = {v.other_text for v in asked if v.other_text}
     for var in asked:
@@ -671,10 +637,10 @@ def read_counts(path: Path) -> pd.DataFrame:
 
 def cli_main(args: object) -> int:
     """``invitesurvey simulate``: draw a synthetic wave and write it in the chosen format."""
+    config = io.read_yaml(args.config, "configuration")
     try:
-        config = yaml.safe_load(Path(args.config).read_text(encoding="utf-8"))
         output = Path(config["reconstruction"]["output"])
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as error:
+    except (KeyError, TypeError) as error:
         raise InputError(
             f"cannot find reconstruction.output in the config: {error}", file=args.config
         ) from error
