@@ -1,6 +1,6 @@
 """Benchmarks of the DEVELOPERS.md targets; prints figures, asserts nothing.
 
-    .venv/bin/python bench/run.py [--million]
+    .venv/bin/python bench/run.py [--million] [--ten-million] [--waves] [--slurm]
 
 Each scenario runs in a fresh copy of the repository under a temporary folder:
 - baseline: `python -c "import pandas, statsmodels.formula.api, seaborn, papermill"`
@@ -9,13 +9,23 @@ Each scenario runs in a fresh copy of the repository under a temporary folder:
 - noop: a rerun with nothing to do (median of 3);
 - add-wave: a simulated wave 2015 added to the sheet: jobs planned, and wall time;
 - million (with --million): a 1,000,000-respondent wave added: wall time and peak memory
-  of the largest job.
-Peak memory is the largest resident set of any finished child process (ru_maxrss).
+  of the largest job;
+- ten million (with --ten-million): the same with 10,000,000 respondents, per job
+  (bench/peaks.py);
+- waves (with --waves): the CPU-seconds of one more 400-respondent wave at 1, 10 and 50
+  waves, and where they go at 10 waves (bench/peaks.py);
+- slurm (with --slurm): bench/slurm/run.sh, the pipeline as sbatch jobs on a one-node
+  cluster against a local run: job count, wall time, identical bytes.
+Peak memory is the largest resident set of any finished child process (ru_maxrss); CPU
+seconds are user + system time of every finished child process (RUSAGE_CHILDREN).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,10 +45,35 @@ PEAK = (
 )
 
 
+def fresh_copy(tmp: str) -> Path:
+    """A copy of the repository whose commands import the copy's own library (src/), not the
+    checkout's, so edits made in the checkout during a long benchmark do not reach it."""
+    work = copy_project(Path(tmp))
+    os.environ["PYTHONPATH"] = str(work / "src")
+    return work
+
+
+def run(command: list[str], cwd: Path) -> None:
+    """Run a command; if it fails, stop with the end of what it said."""
+    done = subprocess.run(command, cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed in {cwd}:\n{(done.stdout + done.stderr)[-3000:]}")
+
+
 def timed(command: list[str], cwd: Path) -> float:
     start = time.perf_counter()
-    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    run(command, cwd)
     return time.perf_counter() - start
+
+
+def cpu_timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system, every descendant) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    run(command, cwd)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def median_of(command: list[str], cwd: Path, times: int = 3) -> float:
@@ -74,25 +109,122 @@ def add_wave(workdir: Path, wave: str, n: int) -> None:
                        capture_output=True)  # fmt: skip
 
 
+def copy_wave(workdir: Path, source: str, wave: str) -> None:
+    """Wave ``wave`` as a copy of wave ``source``'s export and its row of the sheet: the same
+    400 answers, so every added wave costs the same work."""
+    raw = workdir / f"data/raw/wave-{wave}.csv"
+    shutil.copyfile(workdir / f"data/raw/wave-{source}.csv", raw)
+    sheet = workdir / "config/waves.tsv"
+    row = next(r for r in sheet.read_text().splitlines() if r.split("\t", 1)[0] == source)
+    fields = row.split("\t")
+    fields[0], fields[1] = wave, f"data/raw/wave-{wave}.csv"
+    with sheet.open("a") as handle:
+        handle.write("\t".join(fields) + "\n")
+
+
+def per_job(workdir: Path) -> list[dict[str, str]]:
+    """One run through bench/peaks.py: a row per job (rule, peak memory, CPU, wall)."""
+    text = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "peaks.py")],
+        cwd=workdir, check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    lines = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    return [dict(zip(lines[0], line, strict=True)) for line in lines[1:]]
+
+
+def breakdown(jobs: list[dict[str, str]]) -> str:
+    """CPU seconds per rule (jobs summed), largest first."""
+    cpu: Counter = Counter()
+    for job in jobs:
+        cpu[job["rule"]] += float(job["cpu_s"])
+    return ", ".join(f"{rule} {seconds:.1f}" for rule, seconds in cpu.most_common())
+
+
+def waves_cost(snakemake: list[str]) -> None:
+    """CPU seconds of one more 400-respondent wave at 1, 10 and 50 waves (each a fresh copy
+    brought up to N waves and run first, so only the added wave's and the pooled jobs run)."""
+    for waves in (1, 10, 50):
+        with tempfile.TemporaryDirectory() as tmp:
+            work = fresh_copy(tmp)
+            add_wave(work, "2015", 400)
+            for i in range(1, waves - 1):
+                copy_wave(work, "2015", str(2015 + i))
+            if waves == 1:  # wave 2014 alone; 2015 is the added one
+                sheet = work / "config/waves.tsv"
+                saved = sheet.read_text()
+                sheet.write_text("\n".join(saved.splitlines()[:2]) + "\n")
+            run(snakemake, work)
+            if waves == 1:
+                sheet.write_text(saved)
+            else:
+                copy_wave(work, "2015", str(2015 + waves - 1))
+            wall, cpu = cpu_timed(snakemake, work)
+            print(
+                f"one more wave at {waves:2d} waves {wall:6.2f} s wall, {cpu:6.1f} CPU-s",
+                "(target <= 3 CPU-s)",
+            )
+            if waves == 10:
+                copy_wave(work, "2015", str(2015 + waves))
+                print(f"  where the CPU-s go (11th wave, per rule): {breakdown(per_job(work))}")
+
+
+def ten_million(snakemake: list[str]) -> None:
+    """A 10,000,000-respondent wave added to wave 2014: wall time, and per job (peaks.py)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = fresh_copy(tmp)
+        run(snakemake, work)
+        start = time.perf_counter()
+        add_wave(work, "2016", 10_000_000)
+        print(f"simulate + add-wave 10M   {time.perf_counter() - start:6.2f} s")
+        start = time.perf_counter()
+        jobs = per_job(work)
+        wall = time.perf_counter() - start
+        peak = max(jobs, key=lambda job: float(job["peak_rss_mib"]))
+        print(
+            f"add a 10,000,000 wave     {wall:6.2f} s  largest job {peak['rule']} "
+            f"{float(peak['peak_rss_mib']) / 1024:.2f} GiB (target 600 s, 6 GiB)"
+        )
+        for job in jobs:
+            print(
+                f"  {job['rule']:<22} {job['wildcards']:<12} {float(job['wall_s']):6.1f} s "
+                f"{float(job['cpu_s']):6.1f} CPU-s {float(job['peak_rss_mib']):6.0f} MiB"
+            )
+
+
+def slurm() -> None:
+    """bench/slurm/run.sh, its summary lines."""
+    done = subprocess.run(
+        ["bash", str(ROOT / "bench" / "slurm" / "run.sh")], capture_output=True, text=True
+    )
+    for line in done.stdout.splitlines():
+        if line.startswith("slurm-check:"):
+            print(line)
+    if done.returncode != 0:
+        print(f"slurm check failed ({done.returncode}): {done.stderr[-2000:]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--million", action="store_true", help="also run the 1M-respondent wave")
+    parser.add_argument("--ten-million", action="store_true", help="also a 10M-respondent wave")
+    parser.add_argument("--waves", action="store_true", help="cost of a wave at 1, 10, 50 waves")
+    parser.add_argument("--slurm", action="store_true", help="the one-node Slurm cluster check")
     args = parser.parse_args()
     snakemake = [str(BIN / "snakemake")]
     with tempfile.TemporaryDirectory() as tmp:
-        work = copy_project(Path(tmp))
+        work = fresh_copy(tmp)
         imports = median_of(
             [sys.executable, "-c", "import pandas, statsmodels.formula.api, seaborn, papermill"],
             work,
         )
         version = median_of([*snakemake, "--version"], work)
-        cold = timed(snakemake, work)
+        cold, cold_cpu = cpu_timed(snakemake, work)
         noop = median_of(snakemake, work)
         print(f"baseline imports          {imports:6.2f} s")
         print(f"snakemake --version       {version:6.2f} s")
         print(
             f"cold full run             {cold:6.2f} s  = {cold / imports:4.1f} x imports",
-            "(target <= 5)",
+            f"(target <= 5); {cold_cpu:.1f} CPU-s",
         )
         print(
             f"rerun, nothing to do      {noop:6.2f} s  = {noop / version:4.2f} x --version",
@@ -118,6 +250,12 @@ def main() -> None:
                 f"add a 1,000,000 wave      {million:6.2f} s  peak job memory "
                 f"{int(peak_kib) / 1024:7.0f} MiB (target 60 s, 2048 MiB)"
             )
+    if args.waves:
+        waves_cost(snakemake)
+    if args.ten_million:
+        ten_million(snakemake)
+    if args.slurm:
+        slurm()
 
 
 if __name__ == "__main__":
