@@ -45,6 +45,11 @@ TEST_NAMES = {
     "fisher_freeman_halton_exact": "Fisher–Freeman–Halton exact test",
     "not_testable": "no test (a group or an answer is empty)",
 }
+MODEL_TESTS = {
+    "wald_z": "Wald z",
+    "lr_chi2": "likelihood ratio",
+    "penalised_lr_chi2": "penalised likelihood ratio",
+}
 _MONTE_CARLO = re.compile(r"fisher_freeman_halton_mc\((?P<draws>\d+), seed=(?P<seed>\d+)\)")
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 
@@ -711,7 +716,7 @@ def _term_table(
     labels: Any,
 ) -> pd.DataFrame:  # fmt: skip
     low, high = bounds
-    return pd.DataFrame(
+    table = pd.DataFrame(
         {
             "term": frame["term"].map(labels),
             title: frame[value].map(fmt),
@@ -721,12 +726,16 @@ def _term_table(
             "p": frame["p_value"].map(p_value),
         }
     )
+    if "test" in frame:  # the test the p-value (and its statistic) come from
+        table["test"] = frame["test"].map(lambda t: MODEL_TESTS.get(t, t)).to_numpy()
+    return table
 
 
 def odds_ratio_table(
     coefficients: pd.DataFrame, level: float, book: Codebook, references: Mapping[str, str]
 ) -> pd.DataFrame:
-    """Odds ratios with intervals and Wald p-values, terms in answer labels; no intercept."""
+    """Odds ratios with intervals and the p-value of the test the coefficients name (Wald,
+    likelihood ratio or penalised likelihood ratio), terms in answer labels; no intercept."""
     terms = coefficients[coefficients["term"] != "Intercept"]
     return _term_table(terms, "odds_ratio", "odds ratio", number, level,
                        ("or_ci_low", "or_ci_high"),
