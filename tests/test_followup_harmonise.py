@@ -222,15 +222,18 @@ def test_duplicate_wordings_are_listed_at_once_with_how_they_differ():
 
 
 def test_messages_never_quote_an_email_and_list_at_most_five_values():
-    swapped = [f"person{i}@example.com" for i in range(8)]
-    frame = frame_of({BOOK["recruiter"].question: swapped})
+    follow_up = Mapping(absent=("pending_invitations", "accept_reasons", "accept_likelihood"))
+    few = [f"person{i}@example.com" for i in range(3)]
     with pytest.raises(InputError) as caught:
-        harmonised(
-            frame, Mapping(absent=("pending_invitations", "accept_reasons", "accept_likelihood"))
-        )
+        harmonised(frame_of({BOOK["recruiter"].question: few}), follow_up)
+    assert "@" not in str(caught.value) and "<an e-mail address> (row 4)" in str(caught.value)
+    # More distinct misfits than are shown: a wrong column, reported by count and rows only.
+    names = ["Anna", "Ben", "Chloe", "Dev", "Ema", "Finn", "Gus", "Hal"]
+    with pytest.raises(InputError) as caught:
+        harmonised(frame_of({BOOK["recruiter"].question: names}), follow_up)
     text = str(caught.value)
-    assert "@" not in text
-    assert "<an e-mail address>" in text and "and 3 more" in text
+    assert not [name for name in names if name in text]
+    assert "8 distinct answers are not labels of 'recruiter' (rows 4, 5, 6, 7, 8 and 3 more" in text
 
 
 def test_a_million_distinct_unknown_labels_end_in_a_short_message():
@@ -241,7 +244,7 @@ def test_a_million_distinct_unknown_labels_end_in_a_short_message():
             frame, Mapping(absent=("pending_invitations", "accept_reasons", "accept_likelihood"))
         )
     assert len(str(caught.value)) < 2_000
-    assert f"and {n - 5} more" in str(caught.value)
+    assert f"{n} distinct answers" in str(caught.value) and f"and {n - 5} more" in str(caught.value)
 
 
 def test_missing_option_column_is_named():

@@ -439,8 +439,8 @@ def test_an_ambiguous_export_is_refused_naming_the_column_and_two_rows():
     assert (error.value.file, error.value.row, error.value.column) == (str(path), 2, "Timestamp")
     assert error.value.message == (
         "every date reads both month first and day first (no day is above 12): "
-        "row 2 '03/05/2025 14:11:48' is 2025-03-05 or 2025-05-03, "
-        "row 4 '05/04/2025 10:00:00' is 2025-05-04 or 2025-04-05"
+        "row 2 reads as 2025-03-05 or 2025-05-03, "
+        "row 4 reads as 2025-05-04 or 2025-04-05"
     )
     assert error.value.hint == "Declare date_order in the waves sheet (month_first or day_first)."
 
@@ -459,7 +459,7 @@ def test_a_declared_date_order_decides(order, expected):
 
 def test_the_existing_surveymonkey_fixture_needs_its_date_order():
     path = DATA / "surveymonkey_bom_crlf.csv"
-    with pytest.raises(InputError, match="row 3 '03/10/2014 09:15:02 AM' is 2014-03-10 or"):
+    with pytest.raises(InputError, match="row 3 reads as 2014-03-10 or"):
         read_export(path, "surveymonkey")
     frame = read_export(path, "surveymonkey", date_order="month_first").frame
     assert frame["start_time"].tolist() == [T("2014-03-10 09:15:02"), T("2014-03-10 13:05")]
@@ -479,16 +479,16 @@ def test_start_and_end_times_share_the_order_one_of_them_decides(tmp_path):
 def test_a_value_in_another_layout_is_reported_before_any_ambiguity(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("Timestamp,Q\n03/05/2025 14:11:48,Yes\n2025-05-04 09:00,No\n")
-    with pytest.raises(InputError, match="'2025-05-04 09:00' is not a date and time") as error:
+    with pytest.raises(InputError, match="a value that is not a date and time") as error:
         read_export(path, "googleforms")
     assert (error.value.row, error.value.column) == (3, "Timestamp")
-    assert "as in row 2: '03/05/2025 14:11:48'" in error.value.hint
+    assert "as in row 2." in error.value.hint
 
 
 def test_a_date_that_does_not_exist_in_the_declared_order_is_located(tmp_path):
     path = tmp_path / "g.csv"
     path.write_text("Timestamp,Q\n03/05/2025 14:11:48,Yes\n16/05/2025 09:00:00,No\n")
-    with pytest.raises(InputError, match="'16/05/2025 09:00:00' is not a date") as error:
+    with pytest.raises(InputError, match="a value that is not a date") as error:
         read_export(path, "googleforms", date_order="month_first")
     assert (error.value.row, error.value.column) == (3, "Timestamp")
     assert "date_order month_first" in error.value.hint

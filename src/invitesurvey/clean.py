@@ -14,6 +14,10 @@ import pandas as pd
 from invitesurvey.codebook import Codebook, derive, typed
 
 RULES = ("preview_or_test", "incomplete", "duplicate", "speeder")
+# A duration that is not finite (``inf``) or over this many seconds (30 days) is not a time
+# anyone spent on the questionnaire: it is read as unknown (no speeder test, not in the
+# median) and counted in recodes.csv under rule ``duration_unknown``.
+MAX_DURATION_S = 30 * 24 * 3600.0
 EXCLUSION_COLUMNS = ["respondent_id", "source_row", "rule", "detail"]
 FLOW_COLUMNS = ["step", "rule", "rows_in", "excluded", "rows_out"]
 
@@ -63,6 +67,7 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
             out["duration_s"] = seconds.astype("Float64")
         else:
             out["duration_s"] = pd.Series(pd.NA, index=out.index, dtype="Float64")
+    out["duration_s"] = out["duration_s"].astype("Float64").mask(_absurd(out["duration_s"]))
     if "progress" not in out:
         asked = [
             [c for c in v.columns if c in out]
@@ -145,7 +150,7 @@ def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
     if key.empty:
         return detail
     # One integer per distinct key, numbered in order of first appearance (hashing, no sort of
-    # the strings: at ten million rows a groupby's sort of the keys dominated the ingest).
+    # the strings: at a million rows a groupby's sort of the keys dominated the clean step).
     group = np.zeros(len(key), dtype=np.int64)
     for k in keys:
         codes, uniques = pd.factorize(key[k])
@@ -161,6 +166,35 @@ def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
         same + " as an earlier respondent"
     )
     return detail
+
+
+def _absurd(duration: pd.Series) -> pd.Series:
+    """Durations that are not finite or over MAX_DURATION_S (blanks are not)."""
+    values = duration.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    with np.errstate(invalid="ignore"):
+        bad = np.isinf(values) | (values > MAX_DURATION_S)
+    return pd.Series(bad, index=duration.index)
+
+
+def _unknown_durations(harmonised: pd.DataFrame, kept: pd.DataFrame) -> pd.DataFrame:
+    """One recode row per analysed respondent whose duration was read as unknown."""
+    if "duration_s" not in harmonised:
+        return pd.DataFrame(columns=["respondent_id", "source_row", "variable", "rule", "detail"])
+    hit = _absurd(harmonised["duration_s"]) & harmonised["source_row"].isin(kept["source_row"])
+    rows = kept.loc[kept["source_row"].isin(harmonised.loc[hit, "source_row"])]
+    return pd.DataFrame(
+        {
+            "respondent_id": rows["respondent_id"].astype("string"),
+            "source_row": rows["source_row"].astype("int64"),
+            "variable": pd.Series("duration_s", index=rows.index, dtype="string"),
+            "rule": pd.Series("duration_unknown", index=rows.index, dtype="string"),
+            "detail": pd.Series(
+                f"not finite or over {MAX_DURATION_S:.0f} s: read as unknown",
+                index=rows.index,
+                dtype="string",
+            ),
+        }
+    ).reset_index(drop=True)
 
 
 def _speeder(frame: pd.DataFrame, qc: QC) -> pd.Series:
@@ -234,4 +268,13 @@ def clean(
     data = data[["wave", "respondent_id", "start_time", "duration_s", *book.clean_columns]]
     if recodes is not None:
         recodes = recodes[recodes["source_row"].isin(kept["source_row"])].reset_index(drop=True)
+    unknown = _unknown_durations(harmonised, kept)
+    if len(unknown):
+        recodes = (
+            pd.concat(
+                [recodes.astype(unknown.dtypes.to_dict()), unknown], ignore_index=True
+            ).sort_values(["source_row", "variable"], kind="stable", ignore_index=True)
+            if recodes is not None
+            else unknown
+        )
     return Cleaned(data=data, exclusions=exclusions, flow=flow, recodes=recodes)

@@ -287,9 +287,12 @@ def composition(
     labels = _labels(var)
     codes = list(labels)
     rows = crosstabs[(crosstabs["wave"].astype(str) == wave) & (crosstabs["variable"] == variable)]
-    shares = rows.pivot(index="group", columns="code", values="prop")
+    # A group nobody in the wave belongs to (base 0) has no shares: it gets no bar.
+    shares = rows.pivot(index="group", columns="code", values="prop").dropna(how="all")
     groups = [g for g in theme.GROUPS if g in shares.index]
     shares = shares.reindex(index=groups, columns=codes)
+    if rows.empty:
+        return not_answered(var, wave)
     if shares.empty or shares.isna().any().any():
         raise InputError(
             f"wave {wave!r} lacks rows for some codes of {variable!r}",
@@ -532,6 +535,17 @@ def _groups_of(rows: pd.DataFrame) -> list[str]:
     return [g for g in theme.GROUPS if g in set(rows["group"])]
 
 
+def not_answered(var: Variable, wave: str) -> Figure:
+    """The empty state of a wave's figure whose question nobody answered."""
+    fig = theme.figure(8, 2.2)
+    ax = fig.subplots()
+    ax.set_axis_off()
+    ax.set_title(textwrap.fill(f"{var.title}, wave {wave}", 60))
+    ax.text(0.5, 0.5, "No answers in this wave", transform=ax.transAxes, ha="center",
+            va="center", color="0.35")  # fmt: skip
+    return fig
+
+
 def not_asked(var: Variable) -> Figure:
     """The empty state of an item figure: the question's title and "not asked in any wave"."""
     fig = theme.figure(8, 2.2)
@@ -577,7 +591,9 @@ def item_multiple(table: pd.DataFrame, book: Codebook, variable: str) -> Figure:
     ax = fig.subplots()
     for i, group in enumerate(groups):
         drawn = cells.loc[group].reindex(options).reset_index()
-        drawn = drawn[drawn["prop"].notna()]
+        drawn = drawn[drawn["prop"].notna()].astype({"prop": float})
+        if drawn.empty:  # nobody of the group answered: no bar
+            continue
         y = drawn["code"].map(options.index) - _BAR + step * (i + 0.5)
         ax.barh(
             y,

@@ -370,10 +370,24 @@ def _misfits(
     candidates: list[str] | None = None,
 ) -> list[str]:
     """One problem line per column: up to SHOWN distinct misfits, each with its row (and the
-    closest of ``candidates`` when one is close)."""
+    closest of ``candidates`` when one is close).
+
+    A column with more distinct misfits than that holds something else than the question
+    (another question's answers, or names or addresses under a swapped header): it is
+    reported by count and rows only, so no value of it reaches a message or log.
+    """
     if not unknown:
         return []
-    shown = sorted(unknown.items(), key=lambda kv: kv[1])[:SHOWN]
+    if len(unknown) > SHOWN:
+        rows = sorted(int(frame["source_row"].iloc[pos]) for pos in unknown.values())
+        listed = ", ".join(map(str, rows[:SHOWN]))
+        return [
+            f"column {shorten(column)!r}: {len(unknown)} distinct answers {what} (rows "
+            f"{listed} and {len(rows) - SHOWN} more; not quoted: so many misfits mean the "
+            "column holds something else, such as another question or personal data under a "
+            "swapped header)"
+        ]
+    shown = sorted(unknown.items(), key=lambda kv: kv[1])
 
     def one(value: object, pos: int) -> str:
         near = closest(str(value), candidates) if candidates else "none close"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import os
 import tempfile
@@ -13,12 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from invitesurvey import yamlfile
+from invitesurvey.errors import InputError
 
 FLOAT_FORMAT = "%.6f"
 # p-value columns (named p_...) keep six significant digits: 2.5e-17 must not print as 0.000000.
 P_VALUE_FORMAT = "{:.6g}"
 # What makes a spreadsheet read a CSV cell as a formula (OWASP), and the quote that escapes it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
+# A full disk or quota: a located message, not a traceback (the tmp file is removed).
+_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 
 
 @contextmanager
@@ -35,8 +39,18 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     # mkstemp creates 0600 files; outputs are for every reader of the checkout.
     os.chmod(tmp, 0o644)
     try:
-        yield Path(tmp)
-        os.replace(tmp, path)
+        try:
+            yield Path(tmp)
+            os.replace(tmp, path)
+        except OSError as error:
+            if error.errno not in _NO_ROOM:
+                raise
+            raise InputError(
+                f"cannot write the file: {os.strerror(error.errno)}",
+                file=path,
+                hint="Free some space (or raise the quota) and run again; "
+                "the earlier file, if any, is untouched.",
+            ) from error
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)

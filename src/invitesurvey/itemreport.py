@@ -172,7 +172,7 @@ def number_test_sentence(tests: pd.DataFrame, var: Variable, wave: str) -> str:
     rows = tests[(tests["variable"] == var.name) & (tests["wave"].astype(str) == wave)]
     if rows.empty or rows["test"].iloc[0] != "mann_whitney_u":
         return (
-            f"In {_wave_name(wave)}, recruiters and non-recruiters cannot be compared on this "
+            f"In wave {_wave_name(wave)}, recruiters and non-recruiters cannot be compared on this "
             "question: one of the groups gave no answer."
         )
     p = float(rows["p_value"].iloc[0])

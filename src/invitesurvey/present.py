@@ -199,6 +199,33 @@ def analysed(flow: pd.DataFrame) -> int:
     return int(flow["rows_out"].iloc[-1])
 
 
+def small_wave_sentences(
+    flows: Mapping[str, pd.DataFrame], crosstabs: pd.DataFrame, min_base: int
+) -> str:
+    """What cannot be read off a wave too small or one-sided for it: one sentence per such
+    wave (nothing analysed, fewer respondents than the minimum base, a group with nobody);
+    empty when every wave is large enough."""
+    said = []
+    for wave, flow in flows.items():
+        n = analysed(flow)
+        if n == 0:
+            said.append(f"Wave {wave} has no respondent left after the checks: it has no shares.")
+            continue
+        sizes = group_sizes(crosstabs, wave) if (crosstabs["wave"] == wave).any() else {}
+        empty = [GROUP_NAMES[g] for g in ("recruiters", "non_recruiters") if sizes.get(g) == 0]
+        if empty:
+            said.append(
+                f"Wave {wave} has no {' and no '.join(empty)}: there is no one to compare "
+                "the other group with, so its differences and tests are left out."
+            )
+        if n < min_base:
+            said.append(
+                f"Wave {wave} has only {n} respondent{'s' if n != 1 else ''} analysed, too few "
+                f"for the minimum base of {min_base}: its intervals are wide and flagged."
+            )
+    return " ".join(said)
+
+
 def study_table(
     sheet: Mapping[str, Mapping[str, str]],
     flows: Mapping[str, pd.DataFrame],

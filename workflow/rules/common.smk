@@ -33,6 +33,8 @@ LIB = Path(os.path.relpath(Path(workflow.basedir) / "src" / "invitesurvey"))
 
 def read_waves_sheet(path):
     """The waves sheet as validated rows; the csv module keeps DAG building free of pandas."""
+    import datetime
+
     with open(path, newline="", encoding="utf-8") as handle:
         rows = [
             {key: (value or "").strip() for key, value in row.items()}
@@ -48,6 +50,17 @@ def read_waves_sheet(path):
             raise ValueError(f"{path}, row {line}: {error}") from None
         if ids.count(row["wave"]) > 1:
             raise ValueError(f"{path}, row {line}: wave id {row['wave']!r} is used twice")
+        # The schema checks the YYYY-MM-DD shape; a day that does not exist (2014-02-30)
+        # would otherwise reach the ingest job as a traceback.
+        for column in ("fieldwork_start", "fieldwork_end"):
+            if row.get(column):
+                try:
+                    datetime.date.fromisoformat(row[column])
+                except ValueError:
+                    raise ValueError(
+                        f"{path}, row {line}, column {column!r}: {row[column]!r} is not a "
+                        "day of the calendar (YYYY-MM-DD)"
+                    ) from None
         for column in ("path", "mapping"):
             if row.get(column) and not Path(row[column]).is_file():
                 raise ValueError(

@@ -214,9 +214,31 @@ def _blank(data: bytes) -> bool:
     return not data[:4096].strip() and not data.strip()
 
 
+# Limits on what a reader takes in (README, "When input is wrong"): checked before parsing, so
+# an oversized or compressed-bomb file is refused in seconds with one message naming it.
+MAX_FILE_BYTES = 2 << 30  # any export on disk: 2 GiB
+MAX_XLSX_UNCOMPRESSED = 4 << 30  # an .xlsx workbook's members unpacked, together: 4 GiB
+MAX_XLSX_RATIO = 200  # a member over 1 MiB may unpack to at most 200 times its packed size
+MAX_SAV_CELLS = 500_000_000  # a .sav file's rows x variables
+# pyarrow's first block size for a CSV; a field longer than a block is read with one block
+# as large as the file (a 16 MB answer is read; the file limit bounds the block).
+CSV_BLOCK = 1 << 22
+
+
+def _size_mib(size: float) -> str:
+    return f"{size / (1 << 20):,.0f} MiB"
+
+
 def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an InputError saying why it cannot be read."""
+    """The file's bytes, or an InputError saying why it cannot be read (or is too large)."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(
+                f"the file is {_size_mib(size)}, over the limit of {_size_mib(MAX_FILE_BYTES)}",
+                file=path,
+                hint="Export only the survey's responses, or split the file by date.",
+            )
         raw = path.read_bytes()
     except OSError as error:
         raise InputError(
@@ -273,10 +295,11 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
         ragged.append(row)
         return "skip"
 
-    try:
-        table = pcsv.read_csv(
+    def parse(block: int) -> pa.Table:
+        ragged.clear()
+        return pcsv.read_csv(
             pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(column_names=names),
+            read_options=pcsv.ReadOptions(column_names=names, block_size=block),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pcsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -284,6 +307,15 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
                 null_values=[""],
             ),
         )
+
+    try:
+        try:
+            table = parse(CSV_BLOCK)
+        except pa.ArrowInvalid as error:
+            # A field longer than a block ("straddling object"): one block for the file.
+            if "straddling" not in str(error) or len(data) < CSV_BLOCK:
+                raise
+            table = parse(min(len(data) + 1, (1 << 31) - 1))
     except pa.ArrowInvalid as error:
         try:
             data.decode("utf-8")
@@ -343,12 +375,43 @@ def _cell_text(value: object) -> str | None:
     return str(value)
 
 
+def _check_unpacked(path: Path) -> None:
+    """Refuse a workbook that would unpack to more than the limits, before openpyxl opens it."""
+    try:
+        with ZipFile(path) as archive:
+            members = archive.infolist()
+    except (BadZipFile, OSError):
+        return  # not a zip archive at all: load_workbook says so
+    total = sum(m.file_size for m in members)
+    if total > MAX_XLSX_UNCOMPRESSED:
+        raise InputError(
+            f"the workbook unpacks to {_size_mib(total)}, over the limit of "
+            f"{_size_mib(MAX_XLSX_UNCOMPRESSED)}",
+            file=path,
+            hint="Export the survey as CSV instead.",
+        )
+    for member in members:
+        ratio = member.file_size / max(member.compress_size, 1)
+        if member.file_size > 1 << 20 and ratio > MAX_XLSX_RATIO:
+            raise InputError(
+                f"the workbook's part {_shortened(member.filename)!r} unpacks to "
+                f"{ratio:,.0f} times its size (limit {MAX_XLSX_RATIO}): not a survey export",
+                file=path,
+                hint="Export the survey again, or as CSV.",
+            )
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def read_sheet_grid(path: Path, sheet: str | None) -> Grid:
     """Read one worksheet of an .xlsx workbook (the first unless ``sheet`` names one)."""
     from openpyxl import load_workbook
     from openpyxl.utils.exceptions import InvalidFileException
 
     read_bytes(path)
+    _check_unpacked(path)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (BadZipFile, InvalidFileException, KeyError, OSError) as error:
@@ -592,10 +655,17 @@ def _fail(
     what: str,
     hint: str,
 ) -> NoReturn:
-    """Raise an InputError at the first row flagged in ``bad``, naming the file's header."""
-    first = int(np.argmax(np.asarray(bad, dtype=bool)))
+    """Raise an InputError at the first row flagged in ``bad``, naming the file's header.
+
+    Every caller checks a paradata column (times, duration, progress, finished, status), which
+    may identify a respondent: the value itself is never quoted, only described and counted.
+    """
+    flags = np.asarray(bad, dtype=bool)
+    first = int(np.argmax(flags))
+    others = int(flags.sum()) - 1
+    more = f" ({others} more row{'s' if others != 1 else ''} like it)" if others else ""
     raise InputError(
-        f"{frame[name].iloc[first]!r} is not {what}",
+        f"a value that is not {what}{more}",
         file=path,
         row=int(frame["source_row"].iloc[first]),
         column=header,
@@ -911,8 +981,7 @@ def _date_order(
         rows = text.showing()
         if rows:
             shown = ", ".join(
-                f"row {frame['source_row'].iloc[r]} {frame[name].iloc[r]!r} is {text.reading(r)}"
-                for r in rows
+                f"row {frame['source_row'].iloc[r]} reads as {text.reading(r)}" for r in rows
             )
             raise InputError(
                 f"every date reads both month first and day first (no day is above 12): {shown}",
@@ -961,8 +1030,17 @@ def typed_paradata(
     """Give the standard paradata columns their types; bad values raise located errors.
 
     ``headers`` gives each paradata column's header in the file, for the messages. Start and
-    end times share one date order (``date_order``, else the one their values decide).
+    end times share one date order (``date_order``, else the one their values decide). A file
+    with header rows and no data row is refused: an empty wave would only fail later, or
+    worse, be reported as a wave of nobody.
     """
+    if frame.empty:
+        raise InputError(
+            "no responses: the file holds header rows only",
+            file=path,
+            hint="Export the survey again once it has responses, or leave the wave out of "
+            "config/waves.tsv.",
+        )
     out = frame.copy()
     times = {n: _TimeText(frame[n]) for n in ("start_time", "end_time") if n in out}
     for name, text in times.items():
@@ -970,7 +1048,7 @@ def typed_paradata(
         if misfits.any():
             example = int(np.argmax(text.fits)) if text.fits.any() else None
             like = (
-                f", as in row {frame['source_row'].iloc[example]}: {frame[name].iloc[example]!r}"
+                f", as in row {frame['source_row'].iloc[example]}"
                 if example is not None
                 else " such as 2014-03-10 09:15:02"
             )

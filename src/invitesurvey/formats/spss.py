@@ -25,6 +25,7 @@ from invitesurvey.codebook import Codebook, normalise
 from invitesurvey.errors import InputError
 from invitesurvey.formats._common import (
     ISO_LAYOUT,
+    MAX_SAV_CELLS,
     PARADATA,
     PARADATA_NAMES,
     Column,
@@ -203,6 +204,18 @@ def read(
     import pyreadstat
 
     read_bytes(path)
+    try:
+        _, shape = pyreadstat.read_sav(path, metadataonly=True, encoding=encoding)
+    except Exception as error:
+        raise _unreadable(path, encoding, error) from error
+    cells = (shape.number_rows or 0) * (shape.number_columns or 0)
+    if cells > MAX_SAV_CELLS:
+        raise InputError(
+            f"the file holds {shape.number_rows:,} rows of {shape.number_columns:,} variables, "
+            f"over the limit of {MAX_SAV_CELLS:,} values",
+            file=path,
+            hint="Export only the survey's responses, or split the file by date.",
+        )
     try:
         data, meta = pyreadstat.read_sav(
             path, apply_value_formats=True, encoding=encoding, disable_datetime_conversion=True
