@@ -106,6 +106,18 @@ def code_indices(series: pd.Series, variable: Variable) -> np.ndarray:
     return answers.cat.set_categories(texts).cat.codes.to_numpy(dtype=np.int64)
 
 
+def group_masks(data: pd.DataFrame, book: Codebook) -> dict[str, np.ndarray]:
+    """Each group's rows as a boolean mask: recruiters, non-recruiters, and all (everyone,
+    recruiter status known or not)."""
+    status_var = book[GROUP_VARIABLE]
+    status = code_indices(data[GROUP_VARIABLE], status_var)
+    return {
+        "recruiters": status == status_var.code_values.index(True),
+        "non_recruiters": status == status_var.code_values.index(False),
+        "all": np.ones(len(data), dtype=bool),
+    }
+
+
 def item_counts(data: pd.DataFrame, book: Codebook) -> list[Counts]:
     """Counts of every analysed item by wave (and pooled) and recruiter status."""
     waves = wave_ids(data)

@@ -27,6 +27,7 @@ from invitesurvey.crosstab import (
     TABLE_COLUMNS,
     code_indices,
     differences,
+    group_masks,
     wave_ids,
     wilson,
 )
@@ -72,13 +73,7 @@ def _cells(
     _require(data, [GROUP_VARIABLE])
     waves = wave_ids(data)
     wave_of = data["wave"].astype("string").to_numpy(dtype=object)
-    status_var = book[GROUP_VARIABLE]
-    status = code_indices(data[GROUP_VARIABLE], status_var)
-    groups = {
-        "recruiters": status == status_var.code_values.index(True),
-        "non_recruiters": status == status_var.code_values.index(False),
-        "all": np.ones(len(data), dtype=bool),
-    }
+    groups = group_masks(data, book)
     scopes = [(w, wave_of == w) for w in waves[:-1]]
     scopes = [(w, rows) for w, rows in scopes if asked[rows].any()]
     if pooled and scopes:

@@ -37,7 +37,7 @@ import pandas as pd
 
 from invitesurvey import itemtables
 from invitesurvey.codebook import Codebook, Variable, code_text
-from invitesurvey.crosstab import GROUP_VARIABLE, code_indices
+from invitesurvey.crosstab import GROUP_VARIABLE, code_indices, group_masks
 from invitesurvey.errors import InputError
 
 GROUPS = ("recruiters", "non_recruiters", "all")
@@ -313,11 +313,7 @@ def attach(data: pd.DataFrame, weights: pd.DataFrame) -> np.ndarray:
 
 
 def _groups(data: pd.DataFrame, book: Codebook) -> Iterator[tuple[str, np.ndarray]]:
-    status_var = book[GROUP_VARIABLE]
-    status = code_indices(data[GROUP_VARIABLE], status_var)
-    yield "recruiters", status == status_var.code_values.index(True)
-    yield "non_recruiters", status == status_var.code_values.index(False)
-    yield "all", np.ones(len(data), dtype=bool)
+    yield from group_masks(data, book).items()
 
 
 def _share_rows(

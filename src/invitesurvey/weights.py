@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from invitesurvey.codebook import Codebook, code_text
-from invitesurvey.crosstab import GROUP_VARIABLE, code_indices
+from invitesurvey.crosstab import code_indices, group_masks
 from invitesurvey.errors import InputError
 
 SUMMARY_COLUMNS = [
@@ -171,13 +171,7 @@ def summary(
 
     w = attach(data, weights)
     wave = str(data["wave"].iloc[0])
-    status_var = book[GROUP_VARIABLE]
-    status = code_indices(data[GROUP_VARIABLE], status_var)
-    groups = {
-        "recruiters": status == status_var.code_values.index(True),
-        "non_recruiters": status == status_var.code_values.index(False),
-        "all": np.ones(len(data), dtype=bool),
-    }
+    groups = group_masks(data, book)
     rows = [
         {"wave": wave, "group": g, **design_effects(w[rows]), "converged": converged}
         for g, rows in groups.items()
