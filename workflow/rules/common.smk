@@ -252,6 +252,26 @@ def raw_files(sheet):
     return [row[column] for row in sheet.values() for column in ("path", "mapping") if row[column]]
 
 
+def weighted_files(wave=None):
+    """The weighted tables a page shows: the pooled ones for the write-up (``wave`` None), a
+    raked wave's own for its page; none where no margins apply."""
+    if wave is None and WEIGHTED_WAVES:
+        return {
+            "weights": f"{OUT}/tables/weights.csv",
+            "crosstabs": f"{OUT}/tables/weighted_crosstabs.csv",
+            **{
+                f"coefficients {model}": f"{OUT}/models/{model}/weighted_coefficients.csv"
+                for model in MODELS
+            },
+        }
+    if wave in WEIGHTED_WAVES:
+        return {
+            "weights": f"{OUT}/waves/{wave}/weights_summary.csv",
+            "crosstabs": f"{OUT}/waves/{wave}/weighted_crosstabs.csv",
+        }
+    return {}
+
+
 def notebook_settings():
     """What every page of the write-up takes from the config (notebooks/writeup.ipynb)."""
     return {

@@ -59,26 +59,6 @@ WEIGHT_OUTPUTS = (
 )
 
 
-def weighted_files(wave=None):
-    """The weighted tables a page shows: the pooled ones for the write-up (``wave`` None), a
-    raked wave's own for its page; none where no margins apply."""
-    if wave is None and WEIGHTED_WAVES:
-        return {
-            "weights": f"{OUT}/tables/weights.csv",
-            "crosstabs": f"{OUT}/tables/weighted_crosstabs.csv",
-            **{
-                f"coefficients {model}": f"{OUT}/models/{model}/weighted_coefficients.csv"
-                for model in MODELS
-            },
-        }
-    if wave in WEIGHTED_WAVES:
-        return {
-            "weights": f"{OUT}/waves/{wave}/weights_summary.csv",
-            "crosstabs": f"{OUT}/waves/{wave}/weighted_crosstabs.csv",
-        }
-    return {}
-
-
 rule weights:
     """Rake one wave to its population margins: weights, design effects, convergence record."""
     input:
