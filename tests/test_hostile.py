@@ -23,6 +23,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 from project import ROOT, copy_project
+from test_clean import ITEMS
 
 from invitesurvey import io
 from invitesurvey.clean import MAX_DURATION_S, QC, clean
@@ -272,15 +273,6 @@ def test_other_write_errors_keep_their_type(tmp_path, monkeypatch):
 
 def durations_frame(seconds: list[float]) -> pd.DataFrame:
     start = pd.Timestamp("2014-03-10 09:00")
-    items = {
-        "recruiter": True,
-        "purpose": "hire",
-        "stranger_response": "accept_any",
-        "invites_strangers": False,
-        "unaccepted_action": "ignore",
-        "seniority": "board",
-        "connections": "lt500",
-    }
     frame = pd.DataFrame(
         [
             {
@@ -288,7 +280,7 @@ def durations_frame(seconds: list[float]) -> pd.DataFrame:
                 "respondent_id": f"r{i}",
                 "start_time": start + pd.Timedelta(hours=i),
                 "email": f"p{i}@example.com",
-                **items,
+                **ITEMS,
             }
             for i in range(len(seconds))
         ]

@@ -45,22 +45,8 @@ def test_margins_from_a_file_named_in_the_waves_sheet(tmp_path):
     lines = sheet.read_text().splitlines()
     rows = [lines[0] + "\tmargins", lines[1] + "\t", lines[2] + "\tconfig/demo/margins-2015.yaml"]
     sheet.write_text("\n".join(rows) + "\n")
-    jobs = planned_jobs_with(workdir, *DEMO)
+    jobs = planned_jobs(workdir, *DEMO)
     assert ("weights", "wave=2015") in jobs
-
-
-def planned_jobs_with(workdir, *args):
-    import re
-
-    text = snakemake(workdir, "--dry-run", *args).stdout
-    jobs, rule = [], None
-    for line in text.splitlines():
-        if match := re.match(r"^(?:local)?rule (\w+):", line.strip()):
-            rule = match.group(1)
-            jobs.append((rule, ""))
-        elif rule and line.strip().startswith("wildcards:"):
-            jobs[-1] = (rule, line.split(":", 1)[1].strip())
-    return jobs
 
 
 def test_margins_that_do_not_add_up_fail_before_any_job(tmp_path):

@@ -34,9 +34,9 @@ def snakemake(workdir: Path, *args: str, check: bool = True) -> subprocess.Compl
     return done
 
 
-def planned_jobs(workdir: Path) -> list[tuple[str, str]]:
-    """(rule, wildcards) of every job a dry run says it would run."""
-    text = snakemake(workdir, "--dry-run").stdout
+def planned_jobs(workdir: Path, *args: str) -> list[tuple[str, str]]:
+    """(rule, wildcards) of every job a dry run (with ``args``) says it would run."""
+    text = snakemake(workdir, "--dry-run", *args).stdout
     jobs, rule = [], None
     for line in text.splitlines():
         if match := re.match(r"^(?:local)?rule (\w+):", line.strip()):

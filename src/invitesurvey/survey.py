@@ -30,7 +30,7 @@ A^-1``, t tests on n - k degrees of freedom (n the complete cases).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -387,44 +387,62 @@ def _grid_parts(var: Variable) -> Iterator[tuple[int, Mapping[str, str]]]:
         yield i, {"row": code_text(row.code), "row_label": row.label}
 
 
-def grid(
-    data: pd.DataFrame, weights: np.ndarray, book: Codebook, *, level: float, min_base: int
+# A grid row's scale indices -> the indicator matrix of the parts a table shows.
+Indicate = Callable[[np.ndarray], np.ndarray]
+
+
+def _grid_shares(
+    data: pd.DataFrame,
+    weights: np.ndarray,
+    book: Codebook,
+    answers: Callable[
+        [Variable], tuple[list[Mapping[str, str]], Callable[[np.ndarray], np.ndarray]]
+    ],
+    columns: list[str],
+    *,
+    level: float,
+    min_base: int,
 ) -> pd.DataFrame:
-    """As :func:`crosstabs`, per grid row x scale code, of those who answered the row."""
+    """Weighted shares per grid row and group of those who answered the row: ``answers(var)``
+    gives the parts shown and the indicator matrix of a row's scale indices."""
     wave = str(data["wave"].iloc[0])
     rows = []
     for var in book.of_type("grid"):
         codes = itemtables._grid_codes(data, var)
         if not (codes >= 0).any():
             continue
-        scale = [{"code": code_text(c), "label": var.label_of(c)} for c in var.code_values]
+        parts, indicate = answers(var)
         for group, in_group in _groups(data, book):
             for i, row in _grid_parts(var):
                 domain = in_group & (codes[:, i] >= 0)
-                indicators = codes[domain, i][:, None] == np.arange(len(var.codes))
                 keys = {"wave": wave, "group": group, "variable": var.name, **row}
-                rows += _share_rows(keys, scale, indicators, weights, domain, level, min_base)
-    return _ordered(rows, GRID_COLUMNS, book)
+                indicators = indicate(codes[domain, i])
+                rows += _share_rows(keys, parts, indicators, weights, domain, level, min_base)
+    return _ordered(rows, columns, book)
+
+
+def grid(
+    data: pd.DataFrame, weights: np.ndarray, book: Codebook, *, level: float, min_base: int
+) -> pd.DataFrame:
+    """As :func:`crosstabs`, per grid row x scale code, of those who answered the row."""
+
+    def scale(var: Variable):
+        parts = [{"code": code_text(c), "label": var.label_of(c)} for c in var.code_values]
+        return parts, lambda codes: codes[:, None] == np.arange(len(var.codes))
+
+    return _grid_shares(data, weights, book, scale, GRID_COLUMNS, level=level, min_base=min_base)
 
 
 def grid_top(
     data: pd.DataFrame, weights: np.ndarray, book: Codebook, *, level: float, min_base: int
 ) -> pd.DataFrame:
     """As :func:`crosstabs`, per grid row: the weighted top-box share of those answering it."""
-    wave = str(data["wave"].iloc[0])
-    rows = []
-    for var in book.of_type("grid"):
-        codes = itemtables._grid_codes(data, var)
-        if not (codes >= 0).any():
-            continue
-        top = [{"top_codes": itemtables.top_codes(var)}]
-        for group, in_group in _groups(data, book):
-            for i, row in _grid_parts(var):
-                domain = in_group & (codes[:, i] >= 0)
-                indicators = (codes[domain, i] < var.top_box)[:, None]
-                keys = {"wave": wave, "group": group, "variable": var.name, **row}
-                rows += _share_rows(keys, top, indicators, weights, domain, level, min_base)
-    return _ordered(rows, GRID_TOP_COLUMNS, book)
+
+    def top(var: Variable):
+        parts = [{"top_codes": itemtables.top_codes(var)}]
+        return parts, lambda codes: (codes < var.top_box)[:, None]
+
+    return _grid_shares(data, weights, book, top, GRID_TOP_COLUMNS, level=level, min_base=min_base)
 
 
 def numeric(
