@@ -110,8 +110,9 @@ def item_figures(path):
 
 ITEM_FIGURES = item_figures(config["codebook"])
 # Each wave's own figures (rule wave_figures), for its page; the claims wave also has its
-# headline (rule claims_wave_headline).
+# headline (rule claims_wave_figures).
 WAVE_FIGURES = ["composition", *ITEM_FIGURES]
+CLAIMS_WAVE_FIGURES = [*WAVE_FIGURES, "headline"]
 FIGURES = [
     "headline",
     "composition",
@@ -122,8 +123,13 @@ FIGURES = [
 ]
 
 
+def wave_pattern(waves):
+    """A wildcard constraint matching exactly these waves; none at all when there are none."""
+    return "|".join(re.escape(wave) for wave in waves) or "(?!)"
+
+
 wildcard_constraints:
-    wave="|".join(re.escape(wave) for wave in WAVES),
+    wave=wave_pattern(WAVES),
     model="|".join(re.escape(model) for model in MODELS),
 
 
@@ -313,7 +319,7 @@ def wave_page_inputs(wildcards):
     """A wave's page reads its own tables, figures and flow, and the wave before it's
     crosstabs and flow for the change between them: adding a later wave changes none."""
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
-    figures = [*WAVE_FIGURES, *(["headline"] if wave == config["claims"]["wave"] else [])]
+    figures = CLAIMS_WAVE_FIGURES if wave == config["claims"]["wave"] else WAVE_FIGURES
     return {
         "figures": [f"{OUT}/figures/waves/{wave}/{f}.{REPORT_FORMAT}" for f in figures],
         **(
@@ -329,7 +335,7 @@ def wave_page_inputs(wildcards):
 
 def wave_parameters(wildcards, input, output):
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
-    figures = [*WAVE_FIGURES, *(["headline"] if wave == config["claims"]["wave"] else [])]
+    figures = CLAIMS_WAVE_FIGURES if wave == config["claims"]["wave"] else WAVE_FIGURES
     return {
         **notebook_settings(),
         "title": f"{config['report']['title']}: wave {wave}",

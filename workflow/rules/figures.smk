@@ -33,6 +33,8 @@ rule figures:
         ),
     log:
         f"{LOGS}/figures.log",
+    # On the path to the write-up, the longest: ahead of the waves' own jobs on few cores.
+    priority: 1
     conda:
         "../envs/invitesurvey.yaml"
     params:
@@ -50,9 +52,6 @@ rule figures:
 
 
 rule wave_figures:
-    """One wave's own figures, drawn from its own tables for its page: how each group answers
-    a stranger's invitation, and one figure per select-all, grid and numeric question. Adding
-    a wave draws only its figures; the earlier waves' stay put."""
     input:
         crosstabs=rules.wave_tables.output.crosstabs,
         multiple=rules.wave_tables.output.multiple,
@@ -74,6 +73,12 @@ rule wave_figures:
         ),
     log:
         f"{LOGS}/figures/waves/{{wave}}.log",
+    """One wave's own figures, drawn from its own tables for its page: how each group answers
+    a stranger's invitation, and one figure per select-all, grid and numeric question. Adding
+    a wave draws only its figures; the earlier waves' stay put. The claims wave's are drawn by
+    claims_wave_figures, below."""
+    wildcard_constraints:
+        wave=wave_pattern(w for w in WAVES if w != config["claims"]["wave"]),
     conda:
         "../envs/invitesurvey.yaml"
     params:
@@ -88,38 +93,22 @@ rule wave_figures:
         "../scripts/wave_figures.py"
 
 
-rule claims_wave_headline:
-    """The claims wave's headline for its page: each behaviour the article published, the
-    wave's share beside the article's figure. Drawn for that wave alone: no other wave's page
-    shows the article's figures."""
-    input:
-        crosstabs=expand(rules.wave_tables.output.crosstabs, wave=config["claims"]["wave"]),
-        multiple=expand(rules.wave_tables.output.multiple, wave=config["claims"]["wave"]),
-        grid=expand(rules.wave_tables.output.grid, wave=config["claims"]["wave"]),
-        numeric_bins=expand(rules.wave_tables.output.numeric_bins, wave=config["claims"]["wave"]),
-        claims_file=config["claims_file"],
-        codebook=config["codebook"],
-        lib=lib("figures", "theme", "claims", "crosstab"),
+# The claims wave's figures also hold its headline: each behaviour the article published, the
+# wave's share beside the article's figure. No other wave's page shows the article's figures.
+# One job with the wave's other figures, so seaborn is imported once for them.
+use rule wave_figures as claims_wave_figures with:
     output:
         figures=report(
             expand(
-                f"{OUT}/figures/waves/{config['claims']['wave']}/headline.{{ext}}",
+                f"{OUT}/figures/waves/{{{{wave}}}}/{{figure}}.{{ext}}",
+                figure=CLAIMS_WAVE_FIGURES,
                 ext=config["figures"]["formats"],
             ),
             caption="../report/wave_figures.rst",
             category="5. Figures",
+            subcategory="{wave}",
         ),
-    log:
-        f"{LOGS}/figures/claims_wave_headline.log",
-    conda:
-        "../envs/invitesurvey.yaml"
+    wildcard_constraints:
+        wave=wave_pattern([config["claims"]["wave"]]),
     params:
-        figures=["headline"],
-        wave=config["claims"]["wave"],
-        formats=config["figures"]["formats"],
-        dpi=config["figures"]["dpi"],
-        palette=config["figures"]["palette"],
-        level=config["intervals"]["level"],
-        outdir=lambda wildcards, output: os.path.dirname(output[0]),
-    script:
-        "../scripts/wave_figures.py"
+        figures=CLAIMS_WAVE_FIGURES,

@@ -24,6 +24,8 @@ rule model:
         ),
     log:
         f"{LOGS}/models/{{model}}.log",
+    # On the path to the write-up, the longest: ahead of the waves' own jobs on few cores.
+    priority: 1
     conda:
         "../envs/invitesurvey.yaml"
     params:

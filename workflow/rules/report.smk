@@ -44,6 +44,8 @@ rule writeup:
         html=report(f"{REPORT}/writeup.html", caption="../report/writeup.rst", category="6. Report"),
     log:
         f"{LOGS}/report/writeup.log",
+    # On the path to the write-up, the longest: ahead of the waves' own jobs on few cores.
+    priority: 1
     conda:
         "../envs/invitesurvey.yaml"
     params:

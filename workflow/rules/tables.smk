@@ -45,6 +45,8 @@ rule tables:
         ),
     log:
         f"{LOGS}/tables.log",
+    # On the path to the write-up, the longest: ahead of the waves' own jobs on few cores.
+    priority: 1
     conda:
         "../envs/invitesurvey.yaml"
     params:
