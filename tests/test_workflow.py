@@ -58,8 +58,23 @@ def digests(folder: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def run_dir(tmp_path_factory) -> Path:
     workdir = copy_project(tmp_path_factory.mktemp("run"))
-    snakemake(workdir)
+    done = snakemake(workdir)
+    # What the console showed, for the test of the one-line-per-job console.
+    (workdir / "logs" / "console.txt").write_text(done.stdout + done.stderr, encoding="utf-8")
     return workdir
+
+
+def test_the_console_shows_one_line_per_job_with_a_progress_count(run_dir):
+    said = (run_dir / "logs" / "console.txt").read_text(encoding="utf-8")
+    stats = re.search(r"^total\s+(\d+)$", said, flags=re.MULTILINE)
+    total = int(stats.group(1))
+    lines = re.findall(rf"^\[\s*(\d+)/{total}\] (\w+)( \S+=\S+)* +\d+\.\d s$", said, re.MULTILINE)
+    assert [int(done) for done, *_ in lines] == list(range(1, total + 1))
+    assert {rule for _, rule, *_ in lines} >= {"ingest", "tables", "writeup", "manifest", "all"}
+    # None of the per-job detail of Snakemake's own console.
+    for detail in ("    input:", "    output:", "Shell command", "Select jobs", "Execute "):
+        assert detail not in said
+    assert len(said.splitlines()) < total + 30
 
 
 def test_wave_2014_analyses_400_and_accounts_for_every_row(run_dir):
