@@ -108,3 +108,9 @@ def test_snakemake_prints_the_mistake_in_a_few_lines(tmp_path, change, said):
     message = output[output.index("invalid configuration") :].splitlines()
     assert len(message) <= 5, message
     assert not (workdir / "results").exists()
+
+
+def test_a_sheet_row_gets_the_schema_defaults_only_where_a_column_is_absent():
+    schema = {"properties": {"wave": {"type": "string"}, "note": {"default": ""}, "weight": {}}}
+    assert configcheck.with_defaults({"wave": "2015"}, schema) == {"wave": "2015", "note": ""}
+    assert configcheck.with_defaults({"note": "kept"}, schema) == {"note": "kept"}

@@ -175,6 +175,14 @@ def problems(config: Mapping[str, Any], schema: Mapping[str, Any]) -> list[str]:
     return sorted(p for p in paragraphs if p)
 
 
+def with_defaults(instance: Mapping[str, Any], schema: Mapping[str, Any]) -> dict[str, Any]:
+    """``instance`` with the schema's top-level defaults where a key is absent (a flat record,
+    such as a row of the waves sheet)."""
+    properties = schema.get("properties") or {}
+    defaults = {key: prop["default"] for key, prop in properties.items() if "default" in prop}
+    return {**defaults, **instance}
+
+
 def explain(config: Mapping[str, Any], schema_file: str | Path, files: Iterable[str]) -> str:
     """The message for a configuration that fails its schema: which files, then every
     problem with its key, value and what is allowed."""

@@ -10,8 +10,9 @@ from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 try:
-    from invitesurvey.configcheck import explain, refuse_aliases
+    from invitesurvey.configcheck import explain, problems, refuse_aliases, with_defaults
     from invitesurvey.errors import InputError
+    from invitesurvey.yamlfile import load
 
     # YAML aliases first: Snakemake writes the config out with json.dumps before any job,
     # which expands them (nine lines of nested aliases are a billion values).
@@ -43,11 +44,14 @@ def read_waves_sheet(path):
     if not rows:
         raise ValueError(f"{path}: the waves sheet has no rows")
     ids = [row.get("wave", "") for row in rows]
+    # The schema read once for every row: snakemake.utils.validate reads it anew per call
+    # (28 ms a row, 1.4 s of building the DAG of 50 waves).
+    schema = load(Path(workflow.basedir) / "workflow" / "schemas" / "waves.schema.yaml", "schema")
     for line, row in enumerate(rows, start=2):
-        try:
-            validate(row, schema="../schemas/waves.schema.yaml")
-        except Exception as error:
-            raise ValueError(f"{path}, row {line}: {error}") from None
+        found = problems(row, schema)
+        if found:
+            raise ValueError(f"{path}, row {line}: {'; '.join(found)}")
+        row.update(with_defaults(row, schema))
         if ids.count(row["wave"]) > 1:
             raise ValueError(f"{path}, row {line}: wave id {row['wave']!r} is used twice")
         # The schema checks the YYYY-MM-DD shape; a day that does not exist (2014-02-30)
@@ -93,7 +97,6 @@ def item_figures(path):
     order, as invitesurvey.figures.item_names lists them. Read with invitesurvey.yamlfile
     (PyYAML only): the codebook module would import pandas while the DAG is built."""
     from invitesurvey.errors import InputError
-    from invitesurvey.yamlfile import load
 
     try:
         variables = (load(path, "codebook") or {}).get("variables") or []
