@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from fractions import Fraction
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -40,6 +41,22 @@ def test_listed_numerators_are_exactly_those_within_half_a_point(published, deno
     assert listed == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    tenths=st.integers(0, 1000),
+    denominator=st.integers(1, 400),
+    rounding=st.sampled_from(grim.AUDITED_ROUNDINGS),
+)
+def test_the_candidate_window_misses_no_count_a_full_scan_finds(tenths, denominator, rounding):
+    claim = percent(Fraction(tenths, 10), rounding=rounding)
+    scanned = [
+        k
+        for k in range(denominator + 1)
+        if claims.attains(Fraction(k, denominator), claim.published, rounding)
+    ]
+    assert grim.numerators(claim, denominator) == scanned
+
+
 def test_audit_has_a_row_per_percentage_claim_and_candidate_denominator():
     audit = grim.audit(CLAIMS)
     assert list(audit.columns) == grim.AUDIT_COLUMNS
@@ -54,7 +71,7 @@ def test_audit_has_a_row_per_percentage_claim_and_candidate_denominator():
 
 
 def test_no_recruiter_count_fits_all_six_recruiter_percentages():
-    summary = grim.summary(CLAIMS).set_index("group")
+    summary = grim.summary(CLAIMS, grim.audit(CLAIMS)).set_index("group")
     assert list(summary.reset_index().columns) == grim.SUMMARY_COLUMNS
     recruiters = summary.loc["recruiters"]
     assert recruiters.claims == 6
@@ -67,7 +84,7 @@ def test_summary_finds_a_common_denominator_when_one_exists():
     figures = claims.Claims(
         source="", groups={"recruiters": (50, 52)}, claims=(percent(50), percent(20))
     )
-    summary = grim.summary(figures)
+    summary = grim.summary(figures, grim.audit(figures))
     assert summary.loc[0, "common_denominators"] == "50"  # 25/50 and 10/50; 51 and 52 fail one
 
 

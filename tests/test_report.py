@@ -220,7 +220,7 @@ def write_fake_results(root: Path, waves: tuple[str, ...] = ("2014",)) -> dict:
         "changes": fake_changes(crosstabs, waves),
         "claims": claims.check(PUBLISHED, crosstabs, waves[0]),
         "grim": grim.audit(PUBLISHED),
-        "grim_summary": grim.summary(PUBLISHED),
+        "grim_summary": grim.summary(PUBLISHED, grim.audit(PUBLISHED)),
     }
     paths = {}
     for name, table in tables.items():
@@ -568,7 +568,7 @@ def test_every_answer_code_is_in_the_distribution_table(two_waves):
 
 
 def test_the_grim_table_says_none_when_no_group_size_fits_every_figure():
-    summary = grim.summary(PUBLISHED)
+    summary = grim.summary(PUBLISHED, grim.audit(PUBLISHED))
     table = present.grim_summary_table(summary)
     assert (
         (table["one group size fits all"] == "none") == ~summary["common_base"].astype(bool)

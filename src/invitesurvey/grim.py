@@ -6,6 +6,7 @@ data, so it tests the article's internal consistency and not our own numbers.
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 import pandas as pd
@@ -22,11 +23,23 @@ def audited(claims: Claims) -> list[Claim]:
     return [c for c in claims.proportions() if c.rounding in AUDITED_ROUNDINGS]
 
 
+def _candidates(claim: Claim, denominator: int) -> range:
+    """The counts out of ``denominator`` that can reproduce the figure, with a count to spare
+    on each side: within half a point of it, or below it for an "under" figure."""
+    centre = Fraction(claim.published) * denominator / 100
+    if claim.rounding == "under":
+        return range(0, min(denominator, math.ceil(centre)) + 1)
+    half = Fraction(denominator, 200)
+    low, high = math.floor(centre - half) - 1, math.ceil(centre + half) + 1
+    return range(max(0, low), min(denominator, high) + 1)
+
+
 def numerators(claim: Claim, denominator: int) -> list[int]:
-    """Every count out of ``denominator`` whose exact share reproduces the published figure."""
+    """Every count out of ``denominator`` whose exact share reproduces the published figure
+    (each candidate checked exactly by :func:`claims.attains`)."""
     return [
         k
-        for k in range(denominator + 1)
+        for k in _candidates(claim, denominator)
         if attains(Fraction(k, denominator), claim.published, claim.rounding)
     ]
 
@@ -60,13 +73,13 @@ def audit(claims: Claims) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
-def summary(claims: Claims) -> pd.DataFrame:
-    """Per group, the denominators in its size range that make every percentage attainable.
+def summary(claims: Claims, table: pd.DataFrame) -> pd.DataFrame:
+    """Per group, the denominators in its size range that make every percentage attainable,
+    from the :func:`audit` table of the same claims.
 
     With none, no single group size fits all the figures: the bases must differ from item to
     item, so the figures imply item non-response. Groups follow the claims file's order.
     """
-    table = audit(claims)
     rows = []
     for group, (low, high) in claims.groups.items():
         own = table[table["group"] == group]

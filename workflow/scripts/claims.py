@@ -7,8 +7,9 @@ with to_log(snakemake.log[0]) as log:
     crosstabs = io.read_table(snakemake.input.crosstabs)
     result = claims.check(published, crosstabs, snakemake.params.wave, level=snakemake.params.level)
     io.write_table(result, snakemake.output.claims)
-    io.write_table(grim.audit(published), snakemake.output.grim)
-    io.write_table(grim.summary(published), snakemake.output.grim_summary)
+    audit = grim.audit(published)
+    io.write_table(audit, snakemake.output.grim)
+    io.write_table(grim.summary(published, audit), snakemake.output.grim_summary)
     failures = claims.strict_failures(result)
     log.info("%d of %d published figures reproduced", len(result) - len(failures), len(result))
     for failure in failures:
