@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import matplotlib as mpl
@@ -379,3 +382,27 @@ def test_save_refuses_an_unknown_format(tmp_path):
     fig = figures.forest(COEFFICIENTS, BOOK)
     with pytest.raises(InputError, match="pdf"):
         theme.save(fig, tmp_path / "forest", ["pdf"], dpi=50)
+
+
+def test_the_theme_file_is_what_seaborn_gives():
+    stored = json.loads(theme.THEME_FILE.read_text(encoding="utf-8"))
+    assert stored == json.loads(json.dumps(theme.seaborn_theme())), (
+        "seaborn's theme changed: run `python -m invitesurvey.theme` to write it again"
+    )
+
+
+def test_a_named_palette_comes_from_the_file_and_a_colormap_from_seaborn():
+    import seaborn as sns
+
+    colours = theme.rc("colorblind")["axes.prop_cycle"].by_key()["color"]
+    assert colours == sns.color_palette("colorblind").as_hex()
+    assert theme.rc("tab10")["axes.prop_cycle"].by_key()["color"][:2] == ["#1f77b4", "#ff7f0e"]
+
+
+def test_drawing_with_the_theme_does_not_import_seaborn():
+    code = (
+        "import sys; from invitesurvey import theme\n"
+        "with theme.use('colorblind'): pass\n"
+        "assert 'seaborn' not in sys.modules, 'seaborn imported'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

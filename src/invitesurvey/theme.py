@@ -9,6 +9,7 @@ Draw and save inside :func:`use`, which sets the theme for the block only::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -33,20 +34,49 @@ METADATA = {
 }
 
 
+# Seaborn's white-grid style, notebook context and named palettes, as seaborn gives them
+# (seaborn_theme below). Read from this file, a figure job does not import seaborn, whose
+# import (scipy.stats with it) cost 1.0 CPU-s of each figure job; a test compares the file
+# with seaborn, and `python -m invitesurvey.theme` writes it again after a seaborn upgrade.
+THEME_FILE = Path(__file__).with_name("seaborn_theme.json")
+
+
+def seaborn_theme() -> dict[str, object]:
+    """Seaborn's white-grid style, notebook context and every named seaborn palette."""
+    import seaborn as sns
+    from seaborn.palettes import SEABORN_PALETTES
+
+    # Less image.cmap ("rocket"): only an imported seaborn registers that colormap, and no
+    # figure here draws an image.
+    style = {k: v for k, v in sns.axes_style("whitegrid").items() if k != "image.cmap"}
+    return {
+        "style": style,
+        "context": dict(sns.plotting_context("notebook")),
+        "palettes": {name: sns.color_palette(name).as_hex() for name in sorted(SEABORN_PALETTES)},
+    }
+
+
+def _palette(theme: dict, palette: str) -> list[str]:
+    """A named seaborn palette from the theme file; any other (a matplotlib colormap) from
+    seaborn itself."""
+    if palette in theme["palettes"]:
+        return theme["palettes"][palette]
+    import seaborn as sns
+
+    return sns.color_palette(palette).as_hex()
+
+
 def rc(palette: str = "colorblind") -> dict[str, object]:
     """The rcParams of the house theme: seaborn's white grid, a colour-blind-safe palette.
 
     DejaVu Sans ships with matplotlib, so text measures the same on every machine, and SVG
     text is written as paths so a viewer without the font still sees it.
     """
-    # Imported here: seaborn takes over a second to import and only the theme needs it.
-    import seaborn as sns
-
-    colours = sns.color_palette(palette).as_hex()
+    theme = json.loads(THEME_FILE.read_text(encoding="utf-8"))
     return {
-        **sns.axes_style("whitegrid"),
-        **sns.plotting_context("notebook"),
-        "axes.prop_cycle": mpl.cycler(color=colours),
+        **theme["style"],
+        **theme["context"],
+        "axes.prop_cycle": mpl.cycler(color=_palette(theme, palette)),
         "font.family": ["sans-serif"],
         "font.sans-serif": ["DejaVu Sans"],
         "svg.fonttype": "path",
@@ -111,3 +141,7 @@ def save(fig: Figure, stem: str | Path, formats: Sequence[str], dpi: int) -> lis
                 fig.savefig(tmp, format=fmt, dpi=dpi, metadata=METADATA[fmt])
             paths.append(path)
     return paths
+
+
+if __name__ == "__main__":
+    THEME_FILE.write_text(json.dumps(seaborn_theme(), indent=1, sort_keys=True) + "\n")

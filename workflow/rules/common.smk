@@ -97,6 +97,7 @@ def item_figures(path):
     order, as invitesurvey.figures.item_names lists them. Read with invitesurvey.yamlfile
     (PyYAML only): the codebook module would import pandas while the DAG is built."""
     from invitesurvey.errors import InputError
+    from invitesurvey.yamlfile import load
 
     try:
         variables = (load(path, "codebook") or {}).get("variables") or []
