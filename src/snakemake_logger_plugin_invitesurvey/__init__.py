@@ -37,6 +37,13 @@ def job_line(done: int, total: int, rule: str, wildcards: dict, seconds: float |
 class LogHandler(LogHandlerBase):
     """Writes to stderr like Snakemake's console, but a finished job in one line."""
 
+    writes_to_stream = True
+    writes_to_file = False
+    # Snakemake's default filter, so --quiet and friends keep their meaning.
+    has_filter = False
+    has_formatter = True
+    needs_rulegraph = False
+
     def __post_init__(self) -> None:
         from snakemake.logging import DefaultFormatter
 
@@ -81,24 +88,3 @@ class LogHandler(LogHandlerBase):
             took = None if start is None else time.monotonic() - start
             return job_line(record.done, record.total, rule, wildcards, took)
         return None
-
-    @property
-    def writes_to_stream(self) -> bool:
-        return True
-
-    @property
-    def writes_to_file(self) -> bool:
-        return False
-
-    @property
-    def has_filter(self) -> bool:
-        # Snakemake's default filter, so --quiet and friends keep their meaning.
-        return False
-
-    @property
-    def has_formatter(self) -> bool:
-        return True
-
-    @property
-    def needs_rulegraph(self) -> bool:
-        return False
