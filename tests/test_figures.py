@@ -287,15 +287,25 @@ FLOWS = {
 }
 
 
-def test_flow_draws_one_bar_per_step_per_wave_and_the_exclusions_as_a_waterfall():
+def test_flow_stacks_analysed_and_each_checks_removals_to_the_rows_exported_per_wave():
     fig = figures.flow(FLOWS)
-    assert [_bars(ax) for ax in fig.axes] == [6, 4]
-    patches = fig.axes[0].containers[0].patches
-    assert (patches[0].get_x(), patches[0].get_width()) == (0, 435)
-    assert (patches[1].get_x(), patches[1].get_width()) == (432, 3)
-    assert (patches[-1].get_x(), patches[-1].get_width()) == (0, 400)
-    labels = [t.get_text() for t in fig.axes[1].get_yticklabels()]
-    assert labels == ["raw", "incomplete", "speeder", "analysed"]
+    (ax,) = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Wave 2014", "Wave 2025"]
+    segments = {c.get_label(): [p.get_width() for p in c.patches] for c in ax.containers}
+    assert list(segments) == ["analysed", "preview or test", "incomplete", "duplicate", "speeder"]
+    assert segments["analysed"] == [400, 200]
+    assert segments["incomplete"] == [17, 12]
+    assert segments["preview or test"] == [3, 0]  # wave 2025 had no such check
+    assert [sum(widths) for widths in zip(*segments.values(), strict=True)] == [435, 220]
+    ends = {c.get_label(): [p.get_x() + p.get_width() for p in c.patches] for c in ax.containers}
+    assert ends["speeder"] == [435, 220]
+    assert [t.get_text() for t in ax.texts] == ["400", "200", "435 exported", "220 exported"]
+
+
+def test_flow_of_fifty_waves_is_one_axes_of_fifty_bars():
+    fig = figures.flow({str(2000 + i): FLOWS["2014"] for i in range(50)})
+    (ax,) = fig.axes
+    assert len(ax.containers[0].patches) == 50
 
 
 def test_flow_refuses_a_flow_that_does_not_start_raw():

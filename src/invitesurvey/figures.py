@@ -394,36 +394,43 @@ def _check_flow(frame: pd.DataFrame, wave: str) -> None:
 
 
 def flow(flows: Mapping[str, pd.DataFrame]) -> Figure:
-    """The cleaning flow of each wave as a waterfall: raw rows, what each rule removed, and
-    the rows analysed; waves sorted as text, as in the tables."""
+    """The cleaning flow of every wave in one chart, a bar per wave: the rows analysed, then
+    the rows each check removed, stacked to the rows exported; waves sorted as text, as in
+    the tables.
+
+    One axes for all waves: a panel per wave cost 0.34 s of drawing each, 17 s at 50 waves.
+    """
     waves = sorted(flows)
     for wave in waves:
         _check_flow(flows[wave], wave)
-    total, removed = theme.group_colours()["all"], theme.category_colours(1)[0]
-    height = sum(0.35 * len(flows[w]) + 0.8 for w in waves) + 0.6
-    fig = theme.figure(7, height)
-    axes = fig.subplots(
-        len(waves),
-        1,
-        sharex=True,
-        squeeze=False,
-        height_ratios=[len(flows[w]) for w in waves],
-    )[:, 0]
-    for ax, wave in zip(axes, waves, strict=True):
-        frame = flows[wave].reset_index(drop=True)
-        ends = frame.index.isin([0, len(frame) - 1])
-        y = np.arange(len(frame))
-        left = np.where(ends, 0, frame["rows_out"])
-        width = np.where(ends, frame["rows_out"], frame["excluded"])
-        bars = ax.barh(y, width, 0.6, left=left, color=np.where(ends, total, removed))
-        texts = np.where(ends, frame["rows_out"].astype(str), "−" + frame["excluded"].astype(str))
-        ax.bar_label(bars, list(texts), padding=3, fontsize="small")
-        ax.set_yticks(y, [r.replace("_", " ") for r in frame["rule"]])
-        ax.invert_yaxis()
-        ax.set_title(f"Wave {wave}", loc="left", fontsize="medium")
-        ax.grid(axis="y", visible=False)
-    axes[-1].set_xlabel("Rows")
-    axes[-1].set_xlim(0, 1.12 * max(int(flows[w]["rows_in"].max()) for w in waves))
+    # Each wave's checks between raw and analysed, and the rows each removed.
+    removed = {
+        wave: flows[wave].iloc[1:-1].set_index("rule")["excluded"].to_dict() for wave in waves
+    }
+    checks = list(dict.fromkeys(rule for wave in waves for rule in removed[wave]))
+    analysed = np.array([int(flows[w]["rows_out"].iloc[-1]) for w in waves])
+    exported = np.array([int(flows[w]["rows_in"].iloc[0]) for w in waves])
+    fig = theme.figure(7, 0.35 * len(waves) + 1.8)
+    ax = fig.subplots()
+    y = np.arange(len(waves))
+    bars = ax.barh(y, analysed, 0.6, color=theme.group_colours()["all"], label="analysed")
+    ax.bar_label(bars, [str(n) for n in analysed], label_type="center", color="white",
+                 fontsize="small")  # fmt: skip
+    left = analysed.copy()
+    for check, colour in zip(checks, theme.category_colours(len(checks)), strict=True):
+        width = np.array([int(removed[w].get(check, 0)) for w in waves])
+        ax.barh(y, width, 0.6, left=left, color=colour, label=check.replace("_", " "))
+        left += width
+    for row, total in zip(y, exported, strict=True):
+        ax.annotate(f"{total} exported", (total, row), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize="small")  # fmt: skip
+    ax.set_yticks(y, [f"Wave {w}" for w in waves])
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlabel("Rows")
+    ax.set_xlim(0, 1.25 * exported.max())
+    fig.legend(loc="outside lower center", ncols=min(len(checks) + 1, 5), frameon=False,
+               fontsize="small")  # fmt: skip
     return fig
 
 
