@@ -340,6 +340,14 @@ def test_trends_follow_the_waves_sheet_order():
         figures.trends(table, PUBLISHED, BOOK, wave_order=["2014", "2030"])
 
 
+def test_trends_of_fifty_waves_label_every_seventh_wave():
+    waves = tuple(str(2000 + i) for i in range(50))
+    fig = figures.trends(table_of(waves=waves), PUBLISHED, BOOK, wave_order=waves)
+    labels = [t.get_text() for t in fig.axes[0].get_xticklabels()]
+    assert labels == [waves[i] for i in range(0, 50, 7)]  # 0, 7, ..., 49: the last is one
+    assert all(len(c.lines[0].get_xdata()) == 50 for c in fig.axes[0].containers)
+
+
 def test_trends_need_two_waves():
     with pytest.raises(InputError, match="two or more waves"):
         figures.trends(TABLE, PUBLISHED, BOOK)

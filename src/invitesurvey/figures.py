@@ -33,6 +33,9 @@ CROSSTABS = "results/tables/crosstabs.csv"
 COEFFICIENTS = "coefficients.csv"
 COMPARED = ("recruiters", "non_recruiters")
 WRAP = 38
+# At most this many wave labels on a time axis: 50 labels in each of seven panels took most
+# of the trends figure's drawing at 50 waves.
+MAX_WAVE_TICKS = 8
 _BAR = 0.38
 _RATIO_TICKS = [m * 10.0**e for e in range(-3, 4) for m in (1, 2, 5)]
 _CI = {"fmt": "none", "ecolor": "0.2", "elinewidth": 1.2, "capsize": 3}
@@ -475,6 +478,9 @@ def trends(
     fig = theme.figure(8, 2.4 * nrows + 0.8)
     axes = fig.subplots(nrows, ncols, sharey=True, squeeze=False).ravel()
     position = {w: i for i, w in enumerate(waves)}
+    # Every wave labelled up to MAX_WAVE_TICKS, then every k-th from the first, and the last.
+    step = math.ceil(len(waves) / MAX_WAVE_TICKS)
+    shown = sorted({*range(0, len(waves), step), len(waves) - 1})
     dodge = {g: 0.06 * (i - (len(groups) - 1) / 2) for i, g in enumerate(groups)}
     for ax, behaviour in zip(axes, found, strict=False):
         for group in groups:
@@ -490,7 +496,7 @@ def trends(
                 label=theme.GROUP_LABELS[group],
             )
         ax.set_title(textwrap.fill(behaviour.label, WRAP), fontsize="small")
-        ax.set_xticks(range(len(waves)), waves)
+        ax.set_xticks(shown, [waves[i] for i in shown])
         ax.set_xlim(-0.5, len(waves) - 0.5)
     for ax in axes[len(found) :]:
         ax.remove()
