@@ -52,6 +52,10 @@ rule figures:
 
 
 rule wave_figures:
+    """One wave's own figures, drawn from its own tables for its page: how each group answers
+    a stranger's invitation, and one figure per select-all, grid and numeric question. Adding
+    a wave draws only its figures; the earlier waves' stay put. The claims wave's are drawn by
+    claims_wave_figures, below."""
     input:
         crosstabs=rules.wave_tables.output.crosstabs,
         multiple=rules.wave_tables.output.multiple,
@@ -73,10 +77,6 @@ rule wave_figures:
         ),
     log:
         f"{LOGS}/figures/waves/{{wave}}.log",
-    """One wave's own figures, drawn from its own tables for its page: how each group answers
-    a stranger's invitation, and one figure per select-all, grid and numeric question. Adding
-    a wave draws only its figures; the earlier waves' stay put. The claims wave's are drawn by
-    claims_wave_figures, below."""
     wildcard_constraints:
         wave=wave_pattern(w for w in WAVES if w != config["claims"]["wave"]),
     conda:
@@ -95,7 +95,7 @@ rule wave_figures:
 
 # The claims wave's figures also hold its headline: each behaviour the article published, the
 # wave's share beside the article's figure. No other wave's page shows the article's figures.
-# One job with the wave's other figures, so seaborn is imported once for them.
+# One job with the wave's other figures, so the plotting stack is imported once for them.
 use rule wave_figures as claims_wave_figures with:
     output:
         figures=report(
