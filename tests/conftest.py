@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,16 @@ import yaml
 from invitesurvey import codebook
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def project(tmp_path, monkeypatch) -> Path:
+    """The project's config, data and workflow copied to a temporary folder, the current
+    directory for the test (tests/test_audit.py has a project fixture of its own)."""
+    for name in ("config", "data", "workflow"):
+        shutil.copytree(ROOT / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

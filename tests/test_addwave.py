@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,14 +11,6 @@ import pytest
 from invitesurvey.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    for name in ("config", "data", "workflow"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def simulate(path: str, fmt: str, n: int = 60) -> None:

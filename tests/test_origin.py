@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -14,14 +13,6 @@ from invitesurvey.cli import main
 from invitesurvey.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def project(tmp_path, monkeypatch) -> Path:
-    for name in ("config", "data", "workflow"):
-        shutil.copytree(ROOT / name, tmp_path / name)
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def simulated(path: str, fmt: str) -> None:
