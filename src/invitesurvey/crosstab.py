@@ -546,6 +546,21 @@ def _as_text_waves(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(wave=table["wave"].astype(str), code=table["code"].astype(str))
 
 
+PAIR_KEYS = ["wave", "variable", "code", "label"]
+
+
+def group_pairs(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """One row per wave, item and code of a share table (``PAIR_KEYS``) with ``columns`` of
+    both compared groups side by side: the recruiters' suffixed ``_r``, the non-recruiters'
+    ``_nr``."""
+    return table.loc[table["group"] == "recruiters", [*PAIR_KEYS, *columns]].merge(
+        table.loc[table["group"] == "non_recruiters", [*PAIR_KEYS, *columns]],
+        on=PAIR_KEYS,
+        suffixes=("_r", "_nr"),
+        validate="one_to_one",
+    )
+
+
 def differences(
     table: pd.DataFrame,
     *,
@@ -561,18 +576,11 @@ def differences(
     boolean item counts once), and is empty for other items or without ``book``. Rows follow
     the order of ``table``; NaN where either group's base is 0.
     """
-    table = _as_text_waves(table)
-    keys = ["wave", "variable", "code", "label"]
-    pairs = table.loc[table["group"] == "recruiters", [*keys, "n", "base"]].merge(
-        table.loc[table["group"] == "non_recruiters", [*keys, "n", "base"]],
-        on=keys,
-        suffixes=("_r", "_nr"),
-        validate="one_to_one",
-    )
+    pairs = group_pairs(_as_text_waves(table), ["n", "base"])
     counts = (pairs["n_r"], pairs["base_r"], pairs["n_nr"], pairs["base_nr"])
     diff, low, high = newcombe(*counts, level)
     with np.errstate(divide="ignore", invalid="ignore"):
-        result = pairs[keys].assign(
+        result = pairs[PAIR_KEYS].assign(
             prop_recruiters=pairs["n_r"] / pairs["base_r"],
             prop_non_recruiters=pairs["n_nr"] / pairs["base_nr"],
             diff=diff,

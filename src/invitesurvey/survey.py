@@ -37,7 +37,13 @@ import pandas as pd
 
 from invitesurvey import itemtables
 from invitesurvey.codebook import Codebook, Variable, code_text
-from invitesurvey.crosstab import GROUP_VARIABLE, code_indices, group_masks
+from invitesurvey.crosstab import (
+    GROUP_VARIABLE,
+    PAIR_KEYS,
+    code_indices,
+    group_masks,
+    group_pairs,
+)
 from invitesurvey.errors import InputError
 
 GROUPS = ("recruiters", "non_recruiters", "all")
@@ -469,17 +475,11 @@ def differences(table: pd.DataFrame, *, level: float) -> pd.DataFrame:
     Wald interval (``std_error`` the root of the two domains' variances added)."""
     from scipy.special import ndtri
 
-    keys = ["wave", "variable", "code", "label"]
-    pairs = table.loc[table["group"] == "recruiters", [*keys, "prop", "std_error"]].merge(
-        table.loc[table["group"] == "non_recruiters", [*keys, "prop", "std_error"]],
-        on=keys,
-        suffixes=("_r", "_nr"),
-        validate="one_to_one",
-    )
+    pairs = group_pairs(table, ["prop", "std_error"])
     diff = pairs["prop_r"] - pairs["prop_nr"]
     se = np.sqrt(pairs["std_error_r"] ** 2 + pairs["std_error_nr"] ** 2)
     z = float(ndtri(0.5 + level / 2))
-    return pairs[keys].assign(
+    return pairs[PAIR_KEYS].assign(
         prop_recruiters=pairs["prop_r"],
         prop_non_recruiters=pairs["prop_nr"],
         diff=diff,
