@@ -127,14 +127,19 @@ FIGURES = [
 ]
 
 
-def wave_pattern(waves):
-    """A wildcard constraint matching exactly these waves; none at all when there are none."""
-    return "|".join(re.escape(wave) for wave in waves) or "(?!)"
+def one_of(values):
+    """A wildcard constraint matching exactly these values; nothing at all when there are none."""
+    return "|".join(re.escape(value) for value in values) or "(?!)"
+
+
+def figures_of_wave(wave):
+    """The figures drawn for a wave's page: the claims wave's add its headline."""
+    return CLAIMS_WAVE_FIGURES if wave == config["claims"]["wave"] else WAVE_FIGURES
 
 
 wildcard_constraints:
-    wave=wave_pattern(WAVES),
-    model="|".join(re.escape(model) for model in MODELS),
+    wave=one_of(WAVES),
+    model=one_of(MODELS),
 
 
 def code_version():
@@ -323,9 +328,10 @@ def wave_page_inputs(wildcards):
     """A wave's page reads its own tables, figures and flow, and the wave before it's
     crosstabs and flow for the change between them: adding a later wave changes none."""
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
-    figures = CLAIMS_WAVE_FIGURES if wave == config["claims"]["wave"] else WAVE_FIGURES
     return {
-        "figures": [f"{OUT}/figures/waves/{wave}/{f}.{REPORT_FORMAT}" for f in figures],
+        "figures": [
+            f"{OUT}/figures/waves/{wave}/{f}.{REPORT_FORMAT}" for f in figures_of_wave(wave)
+        ],
         **(
             {
                 "previous_crosstabs": f"{OUT}/waves/{before}/crosstabs.csv",
@@ -339,7 +345,6 @@ def wave_page_inputs(wildcards):
 
 def wave_parameters(wildcards, input, output):
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
-    figures = CLAIMS_WAVE_FIGURES if wave == config["claims"]["wave"] else WAVE_FIGURES
     return {
         **notebook_settings(),
         "title": f"{config['report']['title']}: wave {wave}",
@@ -354,7 +359,7 @@ def wave_parameters(wildcards, input, output):
             **({before: input.previous_flow} if before else {}),
             wave: input.flow,
         },
-        "figure_files": dict(zip(figures, input.figures)),
+        "figure_files": dict(zip(figures_of_wave(wave), input.figures)),
         "weighted": {w: w in WEIGHTED_WAVES for w in ([before] if before else []) + [wave]},
         "weighted_tables": weighted_files(wave),
     }

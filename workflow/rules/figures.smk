@@ -78,7 +78,7 @@ rule wave_figures:
     log:
         f"{LOGS}/figures/waves/{{wave}}.log",
     wildcard_constraints:
-        wave=wave_pattern(w for w in WAVES if w != config["claims"]["wave"]),
+        wave=one_of(w for w in WAVES if w != config["claims"]["wave"]),
     conda:
         "../envs/invitesurvey.yaml"
     params:
@@ -109,6 +109,6 @@ use rule wave_figures as claims_wave_figures with:
             subcategory="{wave}",
         ),
     wildcard_constraints:
-        wave=wave_pattern([config["claims"]["wave"]]),
+        wave=one_of([config["claims"]["wave"]]),
     params:
         figures=CLAIMS_WAVE_FIGURES,
