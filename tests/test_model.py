@@ -120,6 +120,23 @@ def test_wave_term_appears_only_with_several_waves():
 
 
 @settings(max_examples=25, deadline=None)
+@given(n=st.integers(20, 300), seed=st.integers(0, 2**16), several=st.booleans())
+def test_the_grouped_design_holds_each_respondent_row_once(n, seed, several):
+    frame = survey(n, seed, waves=WAVES if several else None)
+    y, X, info = model.design(frame, SPEC, waves=WAVES)
+    grouped = model.grouped_design(frame, SPEC, waves=WAVES)
+    rows = pd.DataFrame(np.column_stack([X.to_numpy(), y.to_numpy()]))
+    expanded = pd.DataFrame(np.repeat(np.column_stack([grouped.X, grouped.y]), grouped.counts, 0))
+    assert grouped.info == info
+    assert grouped.n == len(rows)
+    assert len(rows.drop_duplicates()) == len(grouped.y)
+    pd.testing.assert_frame_equal(
+        expanded.sort_values(list(expanded.columns), ignore_index=True),
+        rows.sort_values(list(rows.columns), ignore_index=True),
+    )
+
+
+@settings(max_examples=25, deadline=None)
 @given(
     answers=st.lists(
         st.tuples(st.sampled_from([True, False, None]), st.sampled_from(["board", None])),
@@ -285,7 +302,7 @@ def test_firth_profile_interval_drops_the_penalised_likelihood_by_the_chi2_quant
 
 
 def test_ml_failure_without_detected_separation_falls_back_to_firth(monkeypatch):
-    monkeypatch.setattr(model, "detect_separation", lambda y, X: {"detected": False})
+    monkeypatch.setattr(model, "detect_separation", lambda *design: {"detected": False})
     result = model.fit(separated(), SPEC, waves=WAVES, level=0.95)
     assert result.fit["method"] == "Firth penalised likelihood"
     assert any("refitted by Firth" in w for w in result.fit["warnings"])

@@ -7,6 +7,10 @@ Booleans are factors with the levels ``false`` and ``true`` (reference ``false``
 names another); categorical levels follow the codebook. With several waves in the data a
 ``wave`` factor is added last, the first wave of the sample sheet as its reference.
 
+:func:`fit` works on the design's distinct (outcome, row) pairs and their counts
+(:func:`grouped_design`), never on a matrix of one row per respondent: every sum it takes is
+the same, and memory does not grow with the sample.
+
 statsmodels, scipy and firthmodels are imported inside the functions that use them: building a
 design must not pay for any of them.
 """
@@ -217,6 +221,62 @@ def _read_spec(data: pd.DataFrame, spec: Mapping) -> tuple[str, str, list[str], 
     return name, outcome, variables, references
 
 
+@dataclass(frozen=True)
+class Grouped:
+    """A design as its distinct (outcome, design row) pairs: ``counts[i]`` respondents share
+    outcome ``y[i]`` and row ``X[i]``. The likelihood, its derivatives and every statistic
+    here are sums over respondents, so they are the same sums over these rows weighted by
+    ``counts``; a design of categorical answers has a few hundred of them whatever the sample
+    size, which keeps a ten-million-respondent model within a few hundred MiB."""
+
+    y: np.ndarray
+    X: np.ndarray
+    counts: np.ndarray
+    info: Design
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+
+def _factors(
+    data: pd.DataFrame, spec: Mapping, waves: Sequence[str]
+) -> tuple[pd.Series, list[tuple[str, pd.Series, list[str]]], Design]:
+    """The outcome and each factor's codes over the complete cases, and the design they make."""
+    name, outcome, variables, references = _read_spec(data, spec)
+    chosen = _subset(data, spec.get("subset"), name)
+    # Only the formula's columns: a frame of millions is never copied whole.
+    used = [outcome, *variables, *(["wave"] if "wave" in chosen else [])]
+    complete = chosen[used].dropna(subset=[outcome, *variables])
+    if complete.empty:
+        raise InputError(
+            f"model {name!r}: no row answers every item of the formula",
+            hint="Widen the subset or drop terms.",
+        )
+    factors = [(v, *_codes(complete[v], v)) for v in variables]
+    wave_codes, wave_order = _wave_codes(complete, waves)
+    present_waves = [w for w in wave_order if w in set(wave_codes)]
+    if len(present_waves) > 1:
+        factors.append(("wave", wave_codes, wave_order))
+        references["wave"] = present_waves[0]
+    terms, dropped = [], []
+    for variable, codes, order in factors:
+        default = "false" if order == ["false", "true"] else order[0]
+        term = _term(codes, variable, order, references.get(variable, default), name)
+        terms.append(term)
+        dropped += [f"{variable}[T.{c}]" for c in order if c not in (term.reference, *term.levels)]
+    info = Design(outcome, tuple(terms), tuple(dropped), len(chosen))
+    return complete[outcome].astype(bool), factors, info
+
+
+def _matrix(factors: Sequence[tuple[str, pd.Series, list[str]]], info: Design) -> np.ndarray:
+    """Intercept and one dummy per non-reference level, rows as the factors' codes."""
+    columns = [np.ones(len(factors[0][1]))]
+    for (_, codes, _), term in zip(factors, info.terms, strict=True):
+        columns += [(codes == level).to_numpy(dtype=float) for level in term.levels]
+    return np.column_stack(columns)
+
+
 def design(
     data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str]
 ) -> tuple[pd.Series, pd.DataFrame, Design]:
@@ -226,33 +286,32 @@ def design(
     complete case has lose their column and are listed in ``dropped_levels``. The wave factor
     joins when the complete cases span several waves.
     """
-    name, outcome, variables, references = _read_spec(data, spec)
-    chosen = _subset(data, spec.get("subset"), name)
-    complete = chosen.dropna(subset=[outcome, *variables])
-    if complete.empty:
-        raise InputError(
-            f"model {name!r}: no row answers every item of the formula",
-            hint="Widen the subset or drop terms.",
-        )
+    outcome, factors, info = _factors(data, spec, waves)
+    matrix = _matrix(factors, info)
+    _check_rank(matrix, info.columns, str(spec["name"]))
+    y = outcome.astype(float).rename(info.outcome)
+    return y, pd.DataFrame(matrix, index=outcome.index, columns=list(info.columns)), info
 
-    factors = [(v, *_codes(complete[v], v)) for v in variables]
-    wave_codes, wave_order = _wave_codes(complete, waves)
-    present_waves = [w for w in wave_order if w in set(wave_codes)]
-    if len(present_waves) > 1:
-        factors.append(("wave", wave_codes, wave_order))
-        references["wave"] = present_waves[0]
-    terms, dropped, columns = [], [], [np.ones(len(complete))]
-    for variable, codes, order in factors:
-        default = "false" if order == ["false", "true"] else order[0]
-        term = _term(codes, variable, order, references.get(variable, default), name)
-        terms.append(term)
-        dropped += [f"{variable}[T.{c}]" for c in order if c not in (term.reference, *term.levels)]
-        columns += [(codes == level).to_numpy(dtype=float) for level in term.levels]
-    info = Design(outcome, tuple(terms), tuple(dropped), len(chosen))
-    matrix = np.column_stack(columns)
-    _check_rank(matrix, info.columns, name)
-    y = complete[outcome].astype(float).rename(outcome)
-    return y, pd.DataFrame(matrix, index=complete.index, columns=list(info.columns)), info
+
+def grouped_design(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str]) -> Grouped:
+    """:func:`design` as its distinct (outcome, row) pairs, in a stable order (sorted by the
+    factors' codes), without ever building the respondent-level matrix."""
+    outcome, factors, info = _factors(data, spec, waves)
+    keys = pd.DataFrame(
+        {
+            "_y": outcome.to_numpy(dtype=np.int8),
+            **{f"_{i}": codes.cat.codes.to_numpy() for i, (_, codes, _) in enumerate(factors)},
+        }
+    )
+    counted = keys.value_counts(sort=False).sort_index()
+    distinct = counted.index.to_frame(index=False)
+    rows = [
+        (variable, pd.Series(pd.Categorical.from_codes(distinct[f"_{i}"], order)), order)
+        for i, (variable, _, order) in enumerate(factors)
+    ]
+    matrix = _matrix(rows, info)
+    _check_rank(matrix, info.columns, str(spec["name"]))
+    return Grouped(distinct["_y"].to_numpy(dtype=float), matrix, counted.to_numpy(), info)
 
 
 def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,7 +325,7 @@ def distinct_rows(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return rows, counted.to_numpy()
 
 
-def detect_separation(y: pd.Series, X: pd.DataFrame) -> dict:
+def detect_separation(y: pd.Series, X: pd.DataFrame, counts: np.ndarray | None = None) -> dict:
     """Complete or quasi-complete separation, found by linear programming before any fit.
 
     Konis (2007, formulation 4.23, as in R's detectseparation and firthmodels): maximise
@@ -275,12 +334,13 @@ def detect_separation(y: pd.Series, X: pd.DataFrame) -> dict:
     maximum-likelihood estimate, in ``b``'s direction. Identical rows give identical
     constraints, so the programme runs on the distinct rows (a few hundred for a categorical
     design, whatever the sample size) with their counts in the objective; this also spares
-    importing firthmodels, and through it scikit-learn, when nothing is separated.
+    importing firthmodels, and through it scikit-learn, when nothing is separated. Rows of a
+    :class:`Grouped` design are distinct already: pass their ``counts``.
     """
     from scipy.optimize import linprog
 
     signed = X.to_numpy(dtype=float) * (2 * y.to_numpy(dtype=float) - 1)[:, None]
-    rows, counts = distinct_rows(signed)
+    rows, counts = distinct_rows(signed) if counts is None else (signed, counts)
     found = linprog(
         -(counts @ rows),
         A_ub=-rows,
@@ -308,41 +368,51 @@ def _expit(eta: np.ndarray) -> np.ndarray:
     return expit(eta)
 
 
-def _loglik(y: np.ndarray, X: np.ndarray, beta: np.ndarray) -> float:
+def _loglik(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> float:
     eta = X @ beta
-    return float(np.sum(y * eta - np.logaddexp(0.0, eta)))
+    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
 
 
-def fisher_information(X: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """X'WX with W = p(1-p): the expected information of the logit at ``beta``."""
+def fisher_information(X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """X'WX with W = w p(1-p): the expected information of the logit at ``beta``."""
     p = _expit(X @ beta)
-    return X.T @ (X * (p * (1 - p))[:, None])
+    return X.T @ (X * (w * p * (1 - p))[:, None])
 
 
-def hc1_covariance(y: np.ndarray, X: np.ndarray, beta: np.ndarray) -> np.ndarray:
-    """White's sandwich with the n/(n-k) factor.
+def hc1_covariance(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """White's sandwich with the n/(n-k) factor, over grouped rows: the meat's sum of
+    respondents' squared scores is, row by row, ``w (y - p)^2 x x'``.
 
     Written out because statsmodels' ``cov_type="HC1"`` on a Logit leaves the factor out
     (it returns HC0 for models without their own HC attributes).
     """
-    n, k = X.shape
-    bread = np.linalg.inv(fisher_information(X, beta))
-    scores = X * (y - _expit(X @ beta))[:, None]
-    return n / (n - k) * bread @ (scores.T @ scores) @ bread
+    n, k = w.sum(), X.shape[1]
+    bread = np.linalg.inv(fisher_information(X, w, beta))
+    residual = y - _expit(X @ beta)
+    meat = X.T @ (X * (w * residual**2)[:, None])
+    return n / (n - k) * bread @ meat @ bread
 
 
 def _caught(record: list[warnings.WarningMessage]) -> list[str]:
     return list(dict.fromkeys(f"{w.category.__name__}: {w.message}" for w in record))
 
 
-def _fit_ml(y: np.ndarray, X: np.ndarray) -> dict:
-    """Newton-Raphson maximum likelihood by statsmodels; its warnings are kept, not shown."""
-    from statsmodels.discrete.discrete_model import Logit
+def _fit_ml(y: np.ndarray, X: np.ndarray, w: np.ndarray) -> dict:
+    """Newton-Raphson maximum likelihood by statsmodels; its warnings are kept, not shown.
+
+    A binomial GLM with frequency weights ``w``: the logit's likelihood with each grouped row
+    counted ``w`` times, so the estimates and the inverse information are those of the
+    respondent-level fit (statsmodels' ``Logit`` takes no weights).
+    """
+    from statsmodels.genmod.families import Binomial
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         try:
-            result = Logit(y, X).fit(method="newton", maxiter=100, disp=False)
+            result = GLM(y, X, family=Binomial(), freq_weights=w).fit(
+                method="newton", maxiter=100, disp=False
+            )
         except np.linalg.LinAlgError as error:
             # A singular Hessian on a full-rank design means fitted probabilities of 0 or 1.
             warnings.warn(f"singular Hessian: {error}", RuntimeWarning, stacklevel=1)
@@ -357,29 +427,31 @@ def _fit_ml(y: np.ndarray, X: np.ndarray) -> dict:
     }
 
 
-def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
+def _fit_firth(y: np.ndarray, X: np.ndarray, w: np.ndarray, level: float) -> dict:
     """Firth's penalised logit; covariance the inverse Fisher information at its estimates.
 
     That covariance is Heinze and Schemper's (2002); firthmodels' own ``bse_`` use the
     penalised ("augmented") information instead. Intervals are profile penalised likelihood
     and p-values penalised likelihood-ratio tests, which, unlike Wald ones, stay honest for a
-    separated term and agree with each other.
+    separated term and agree with each other. With frequency weights ``w`` firthmodels' hat
+    values, penalty and information are those of the rows repeated ``w`` times.
     """
     from firthmodels import FirthLogisticRegression
 
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
+        # Weighted sums put a floor of about 3e-9 under the modified score where a term is
+        # separated, so 1e-10 is never reached; 1e-8 still gives estimates and p-values to
+        # far more digits than are reported.
         model = FirthLogisticRegression(
-            fit_intercept=False, max_iter=200, gtol=1e-10, xtol=1e-10, backend="numpy"
-        ).fit(X, y)
+            fit_intercept=False, max_iter=200, gtol=1e-8, xtol=1e-8, backend="numpy"
+        ).fit(X, y, sample_weight=w)
         bounds = model.conf_int(alpha=1 - level, method="pl", tol=1e-8, max_iter=100)
-        # The constrained fits of the tests stall at the estimates' 1e-10 tolerance; 1e-8
-        # still gives p-values to far more digits than are reported.
-        model.set_params(gtol=1e-8, xtol=1e-8).lrt()
+        model.lrt()
     params = np.asarray(model.coef_, dtype=float)
     return {
         "params": params,
-        "cov": np.linalg.inv(fisher_information(X, params)),
+        "cov": np.linalg.inv(fisher_information(X, w, params)),
         "converged": bool(model.converged_),
         "iterations": int(model.n_iter_),
         "warnings": _caught(record),
@@ -387,18 +459,6 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, level: float) -> dict:
         "penalised_llf": float(model.loglik_),
         "p_values": np.asarray(model.lrt_pvalues_, dtype=float),
     }
-
-
-def _grouped(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (design row, outcome) pairs and their counts: the same likelihood, far fewer
-    rows (a categorical design has a few hundred whatever the sample size)."""
-    rows, counts = distinct_rows(np.column_stack([X, y]))
-    return rows[:, :-1], rows[:, -1], counts.astype(float)
-
-
-def _weighted_loglik(y: np.ndarray, X: np.ndarray, w: np.ndarray, beta: np.ndarray) -> float:
-    eta = X @ beta
-    return float(w @ (y * eta - np.logaddexp(0.0, eta)))
 
 
 def _constrained_loglik(
@@ -432,7 +492,7 @@ def _constrained_loglik(
 
 
 def profile_intervals(
-    y: np.ndarray, X: np.ndarray, params: np.ndarray, se: np.ndarray, level: float
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, params: np.ndarray, se: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Profile-likelihood intervals and likelihood-ratio tests of each ML coefficient.
 
@@ -452,15 +512,14 @@ def profile_intervals(
     from scipy.optimize import brentq
     from scipy.stats import chi2
 
-    Xg, yg, w = _grouped(y, X)
-    top = _weighted_loglik(yg, Xg, w, params)
+    top = _loglik(y, X, w, params)
     quantile = float(chi2.ppf(level, 1))
     bounds = np.full((len(params), 2), np.nan)
     statistics = np.full(len(params), np.nan)
     for j, (estimate, step) in enumerate(zip(params, se, strict=True)):
 
         def deviance(b: float, j: int = j) -> float:
-            return 2 * (top - _constrained_loglik(yg, Xg, w, j, b, params))
+            return 2 * (top - _constrained_loglik(y, X, w, j, b, params))
 
         statistics[j] = max(0.0, deviance(0.0))
         step = step if np.isfinite(step) and step > 0 else 1.0
@@ -538,7 +597,8 @@ def coefficient_table(
 
 
 def marginal_effects(
-    X: pd.DataFrame,
+    X: np.ndarray,
+    counts: np.ndarray,
     info: Design,
     params: np.ndarray,
     cov: np.ndarray,
@@ -550,8 +610,8 @@ def marginal_effects(
 
     For level L of factor F: the mean over respondents of P(y | F = L) - P(y | F = reference),
     their other answers as observed; standard errors by the delta method, with a Wald z,
-    p-value and interval. The mean runs over the distinct rows of the design, weighted by how
-    many respondents share each.
+    p-value and interval. The mean runs over the rows of a :class:`Grouped` design, weighted
+    by ``counts``, the respondents who share each.
 
     ``firth=True`` (a Firth fit: separation, or maximum likelihood failed) keeps the estimates
     but leaves ``std_error``, ``z``, ``p_value`` and the interval empty, with the reason in
@@ -559,12 +619,11 @@ def marginal_effects(
     p of 1e-22 against a penalised likelihood-ratio p of 3e-6), and no honest interval for an
     average marginal effect is computed here.
     """
-    matrix, counts = distinct_rows(X.to_numpy())
     weights = counts / counts.sum()
     rows = []
     for term in info.terms:
-        factor = [X.columns.get_loc(c) for c in term.columns]
-        base = matrix.copy()
+        factor = [info.columns.index(c) for c in term.columns]
+        base = X.copy()
         base[:, factor] = 0.0
         p0 = _expit(base @ params)
         for j, column in zip(factor, term.columns, strict=True):
@@ -596,6 +655,7 @@ def _exploding(se: np.ndarray, columns: Sequence[str]) -> list[str]:
 def _estimate(
     y: np.ndarray,
     X: np.ndarray,
+    w: np.ndarray,
     columns: Sequence[str],
     separated: bool,
     cov_type: str,
@@ -612,17 +672,17 @@ def _estimate(
     if separated:
         notes.append(f"separation detected before fitting; estimated by {FIRTH}")
     else:
-        ml = _fit_ml(y, X)
+        ml = _fit_ml(y, X, w)
         notes += ml["warnings"]
         bad = _exploding(np.sqrt(np.abs(np.diag(ml["cov"]))), columns)
         if ml["converged"] and not bad:
             if cov_type == "HC1":
-                ml["cov"] = hc1_covariance(y, X, ml["params"])
+                ml["cov"] = hc1_covariance(y, X, w, ml["params"])
                 if interval == "profile":
                     notes.append("HC1 errors: Wald intervals and tests, not profile likelihood")
             elif interval == "profile":
                 se = np.sqrt(np.diag(ml["cov"]))
-                ml["bounds"], statistics = profile_intervals(y, X, ml["params"], se, level)
+                ml["bounds"], statistics = profile_intervals(y, X, w, ml["params"], se, level)
                 from scipy.stats import chi2
 
                 ml["p_values"] = chi2.sf(statistics, 1)
@@ -638,7 +698,7 @@ def _estimate(
             return ML, ml, notes
         why = f"standard errors above {MAX_ML_SE:g} for {', '.join(bad)}" if bad else "no fit"
         notes.append(f"maximum likelihood gave {why}; refitted by {FIRTH}")
-    firth = _fit_firth(y, X, level)
+    firth = _fit_firth(y, X, w, level)
     notes += firth["warnings"]
     if cov_type == "HC1":
         notes.append("HC1 not applied on the Firth path: standard errors are model-based")
@@ -653,14 +713,14 @@ def _estimate(
     return FIRTH, firth, notes
 
 
-def fit_statistics(y: np.ndarray, X: np.ndarray, params: np.ndarray) -> dict:
+def fit_statistics(y: np.ndarray, X: np.ndarray, w: np.ndarray, params: np.ndarray) -> dict:
     """n, events, log-likelihoods, McFadden's pseudo-R2, AIC and BIC at ``params``.
 
     The log-likelihood is the unpenalised one, also for Firth estimates, so that the
     statistics of the two methods compare; the null model is the intercept-only ML fit.
     """
-    n, k, events = len(y), X.shape[1], int(y.sum())
-    llf = _loglik(y, X, params)
+    n, k, events = int(w.sum()), X.shape[1], int(w @ y)
+    llf = _loglik(y, X, w, params)
     share = events / n
     llnull = float(n * (share * np.log(share) + (1 - share) * np.log(1 - share)))
     return {
@@ -717,17 +777,20 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
             f"model {spec.get('name')!r}: interval {interval!r}",
             hint=f"Use one of {', '.join(INTERVALS)}. {_HINT}",
         )
-    y_frame, X_frame, info = design(data, spec, waves=waves)
-    y, X, columns = y_frame.to_numpy(), X_frame.to_numpy(), list(X_frame.columns)
-    n, k, events = len(y), X.shape[1], int(y.sum())
+    grouped = grouped_design(data, spec, waves=waves)
+    y, X, w, info = grouped.y, grouped.X, grouped.counts.astype(float), grouped.info
+    columns = list(info.columns)
+    n, k, events = grouped.n, X.shape[1], int(w @ y)
     if events in (0, n) or n <= k:
         raise InputError(
             f"model {spec['name']!r}: {n} complete cases with {events} events cannot "
             f"estimate {k} parameters",
             hint="Widen the subset or drop terms.",
         )
-    separation = detect_separation(y_frame, X_frame)
-    method, est, notes = _estimate(y, X, columns, separation["detected"], cov_type, level, interval)
+    separation = detect_separation(pd.Series(y), pd.DataFrame(X, columns=columns), w)
+    method, est, notes = _estimate(
+        y, X, w, columns, separation["detected"], cov_type, level, interval
+    )
     params, cov = est["params"], est["cov"]
     bounds = est.get("bounds", np.full((k, 2), np.nan))
     empty = [t.variable for t in info.terms if not t.levels]
@@ -745,7 +808,7 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
         "rows_in_subset": info.rows_in_subset,
         "converged": est["converged"],
         "iterations": est["iterations"],
-        **fit_statistics(y, X, params),
+        **fit_statistics(y, X, w, params),
         "penalised_llf": est.get("penalised_llf"),
         "cov_type": "nonrobust" if firth else cov_type,
         "separation": separation,
@@ -763,6 +826,6 @@ def fit(data: pd.DataFrame, spec: Mapping, *, waves: Sequence[str], level: float
             lr_test="penalised_lr_chi2" if firth else "lr_chi2",
             lr_statistics=est.get("lr_statistics"),
         ),
-        marginal_effects=marginal_effects(X_frame, info, params, cov, level, firth=firth),
+        marginal_effects=marginal_effects(X, w, info, params, cov, level, firth=firth),
         fit=summary,
     )
