@@ -105,7 +105,11 @@ class Target:
 
 @dataclass(frozen=True)
 class Harmonised:
-    """Paradata plus the canonical columns of every variable, and the answers rules changed."""
+    """Paradata plus the canonical columns of every variable, and the answers rules changed.
+
+    A coded answer is a categorical of its code text (booleans ``boolean``, numbers
+    ``Float64``, free text ``string``); codebook.typed gives the codebook's order of codes.
+    """
 
     frame: pd.DataFrame
     recodes: pd.DataFrame
@@ -407,8 +411,19 @@ def _lookup(
     codes, uniques = pd.factorize(values)
     found = [lookup.get(normalise(u)) for u in uniques]
     bad = np.asarray([f is None for f in found] + [False], dtype=bool)
-    mapped = pd.Series(np.asarray([*found, None], dtype=object)[codes], index=values.index)
     unknown = first_rows(values, bad[codes]) if bad.any() else {}
+    if var.type == "boolean":
+        state = np.asarray([*(bool(f) for f in found), False])[codes]
+        mapped = pd.Series(state, index=values.index, dtype="boolean").mask(
+            bad[codes] | (codes < 0)
+        )
+    else:
+        # A categorical of the codes' text: each row one small integer, never a string.
+        text = list(dict.fromkeys(code_text(f) for f in found if f is not None))
+        position = np.asarray(
+            [*(text.index(code_text(f)) if f is not None else -1 for f in found), -1]
+        )
+        mapped = pd.Series(pd.Categorical.from_codes(position[codes], text), index=values.index)
     labels = [a.label for a in var.codes]
     return mapped, _misfits(frame, column, unknown, what, labels)
 
@@ -539,8 +554,9 @@ def _multiple(
     problems: list[str] = []
     if None in columns:
         values = frame[columns[None]]
-        uniq, inverse = np.unique(values.fillna("").to_numpy(dtype=str), return_inverse=True)
-        split = [split_joined(u, var) if u else ([], None) for u in uniq]
+        inverse, uniques = pd.factorize(values)  # a blank is -1: the last entry of split
+        split = [split_joined(str(u), var) if str(u) else ([], None) for u in uniques]
+        split.append(([], None))
         for code in codes:
             chosen = np.asarray([code in s[0] for s in split])[inverse]
             flags[code] = pd.Series(chosen, index=index, dtype="boolean").mask(values.isna())
@@ -644,7 +660,7 @@ def harmonise(export: Export, book: Codebook, mapping: Mapping, *, file: str | P
                     values, found = _lookup(
                         frame, columns[code], lookup, var, f"are not on the scale of {var.name!r}"
                     )
-                    out[var.part_column(code)] = values.astype("string")
+                    out[var.part_column(code)] = values
                     problems += found
         elif None in columns:
             values, found = _lookup(
@@ -654,7 +670,7 @@ def harmonise(export: Export, book: Codebook, mapping: Mapping, *, file: str | P
                 var,
                 f"are not labels of {var.name!r}",
             )
-            out[var.name] = values.astype("boolean" if var.type == "boolean" else "string")
+            out[var.name] = values
             problems += found
     for var in book.variables:
         for column in var.columns if var.type != "text" else [var.name]:

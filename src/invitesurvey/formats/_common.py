@@ -157,6 +157,9 @@ def is_tool_column(name: str) -> bool:
 class Export:
     """A file as read: rows located, paradata standardised, questions under their header text.
 
+    ``frame`` holds ``source_row``, the typed paradata and each other column as a categorical
+    of the file's text (``<NA>`` where blank).
+
     ``alternates``: other identifiers of a column (export tag, ImportId, variable name,
     ``column 7`` and ``column G``); ``parts``: ``(stem, sub)`` of a column the layout marks as
     one part of a question; ``told_apart``: how a column whose header repeats was named (see
@@ -215,52 +218,83 @@ def _blank(data: bytes) -> bool:
 
 
 # Limits on what a reader takes in (README, "When input is wrong"): checked before parsing, so
-# an oversized or compressed-bomb file is refused in seconds with one message naming it.
-MAX_FILE_BYTES = 2 << 30  # any export on disk: 2 GiB
+# an oversized or compressed-bomb file is refused in seconds with one message naming it. A CSV
+# is parsed from disk, dictionary-encoded, into about a fifth of its size (a 3.4 GB export of
+# ten million respondents peaks near 2 GiB); workbooks and .sav files have their own limits.
+MAX_FILE_BYTES = 8 << 30  # any export on disk: 8 GiB
 MAX_XLSX_UNCOMPRESSED = 4 << 30  # an .xlsx workbook's members unpacked, together: 4 GiB
 MAX_XLSX_RATIO = 200  # a member over 1 MiB may unpack to at most 200 times its packed size
 MAX_SAV_CELLS = 500_000_000  # a .sav file's rows x variables
 # pyarrow's first block size for a CSV; a field longer than a block is read with one block
 # as large as the file (a 16 MB answer is read; the file limit bounds the block).
 CSV_BLOCK = 1 << 22
+# A CSV column with more distinct values than half its cells (ids, e-mail addresses, times)
+# is kept as text; any other as a categorical, which stores each distinct text once.
+_MOSTLY_DISTINCT = 0.5
+_CHUNK = 1 << 24  # bytes read at a time where a CSV is scanned from disk
 
 
 def _size_mib(size: float) -> str:
     return f"{size / (1 << 20):,.0f} MiB"
 
 
-def read_bytes(path: Path) -> bytes:
-    """The file's bytes, or an InputError saying why it cannot be read (or is too large)."""
+def _unreadable(path: Path, error: OSError) -> InputError:
+    return InputError(
+        f"cannot read the file: {error.strerror or error}",
+        file=path,
+        hint="Check the path in config/waves.tsv and the file's permissions.",
+    )
+
+
+def check_size(path: Path) -> int:
+    """The file's size, or an InputError if it cannot be read, is over the limit or empty."""
     try:
         size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(
-                f"the file is {_size_mib(size)}, over the limit of {_size_mib(MAX_FILE_BYTES)}",
-                file=path,
-                hint="Export only the survey's responses, or split the file by date.",
-            )
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            start = handle.read(4096)
     except OSError as error:
+        raise _unreadable(path, error) from error
+    if size > MAX_FILE_BYTES:
         raise InputError(
-            f"cannot read the file: {error.strerror or error}",
+            f"the file is {_size_mib(size)}, over the limit of {_size_mib(MAX_FILE_BYTES)}",
             file=path,
-            hint="Check the path in config/waves.tsv and the file's permissions.",
-        ) from error
-    if _blank(raw):
+            hint="Export only the survey's responses, or split the file by date.",
+        )
+    blank = not start.removeprefix(codecs.BOM_UTF8).strip()
+    if blank and not any(chunk.removeprefix(codecs.BOM_UTF8).strip() for chunk in _chunks(path)):
         raise InputError("the file is empty", file=path, hint="Export the survey again.")
-    return raw
+    return size
 
 
-def to_utf8(raw: bytes, path: Path, encoding: str | None) -> bytes:
-    """UTF-8 without a byte-order mark, decoding from ``encoding`` when one is declared."""
+def _chunks(path: Path):
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            yield chunk
+
+
+def read_bytes(path: Path) -> bytes:
+    """The file's bytes, or an InputError saying why it cannot be read (or is too large)."""
+    check_size(path)
     try:
-        codec = codecs.lookup(encoding or "utf-8").name
+        return path.read_bytes()
+    except OSError as error:
+        raise _unreadable(path, error) from error
+
+
+def _codec(path: Path, encoding: str | None) -> str:
+    try:
+        return codecs.lookup(encoding or "utf-8").name
     except LookupError as error:
         raise InputError(
             f"unknown encoding {encoding!r}",
             file=path,
             hint="Name a Python codec such as utf-8, latin-1 or cp1252.",
         ) from error
+
+
+def to_utf8(raw: bytes, path: Path, encoding: str | None) -> bytes:
+    """UTF-8 without a byte-order mark, decoding from ``encoding`` when one is declared."""
+    codec = _codec(path, encoding)
     if codec == "utf-8":
         return raw.removeprefix(codecs.BOM_UTF8)
     try:
@@ -283,12 +317,23 @@ def _undecodable(raw: bytes, error: UnicodeDecodeError, path: Path, codec: str) 
 
 
 def read_csv_grid(path: Path, encoding: str | None) -> Grid:
-    """Parse a CSV file into a grid of text with pyarrow (multi-threaded, no type guessing)."""
-    data = to_utf8(read_bytes(path), path, encoding)
-    if _blank(data):
-        raise InputError("the file is empty", file=path, hint="Export the survey again.")
-    head = data[: 1 << 20].decode("utf-8", errors="ignore")
-    names = [str(i) for i in range(len(next(csv.reader(io.StringIO(head)))))]
+    """Parse a CSV file into a grid of text with pyarrow (multi-threaded, no type guessing).
+
+    A UTF-8 file is parsed from disk, never held whole; a file in another declared encoding is
+    decoded in memory first. Every column is dictionary-encoded as it is parsed (see
+    :func:`_cells`). Only a file that fails to parse is read whole, to say where it fails.
+    """
+    size = check_size(path)
+    if _codec(path, encoding) == "utf-8":
+        source: Path | bytes = path
+        head = _head(path)
+    else:
+        source = to_utf8(read_bytes(path), path, encoding)
+        if _blank(source):
+            raise InputError("the file is empty", file=path, hint="Export the survey again.")
+        head = source[: 1 << 20]
+    text = head.decode("utf-8", errors="ignore").removeprefix("\ufeff")
+    names = [str(i) for i in range(len(next(csv.reader(io.StringIO(text)))))]
     ragged: list[pcsv.InvalidRow] = []
 
     def skip(row: pcsv.InvalidRow) -> str:
@@ -298,11 +343,11 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
     def parse(block: int) -> pa.Table:
         ragged.clear()
         return pcsv.read_csv(
-            pa.py_buffer(data),
+            str(source) if isinstance(source, Path) else pa.py_buffer(source),
             read_options=pcsv.ReadOptions(column_names=names, block_size=block),
             parse_options=pcsv.ParseOptions(newlines_in_values=True, invalid_row_handler=skip),
             convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()),
+                column_types=dict.fromkeys(names, pa.dictionary(pa.int32(), pa.string())),
                 strings_can_be_null=True,
                 null_values=[""],
             ),
@@ -313,10 +358,11 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
             table = parse(CSV_BLOCK)
         except pa.ArrowInvalid as error:
             # A field longer than a block ("straddling object"): one block for the file.
-            if "straddling" not in str(error) or len(data) < CSV_BLOCK:
+            if "straddling" not in str(error) or size < CSV_BLOCK:
                 raise
-            table = parse(min(len(data) + 1, (1 << 31) - 1))
+            table = parse(min(size + 1, (1 << 31) - 1))
     except pa.ArrowInvalid as error:
+        data = source if isinstance(source, bytes) else read_bytes(path)
         try:
             data.decode("utf-8")
         except UnicodeDecodeError as undecodable:
@@ -324,39 +370,80 @@ def read_csv_grid(path: Path, encoding: str | None) -> Grid:
         raise InputError(f"cannot parse the CSV: {error}", file=path) from error
     if ragged:
         first = ragged[0]
-        line = first.number or data[: data.find(first.text.encode("utf-8"))].count(b"\n") + 1
+        if not first.number:
+            data = source if isinstance(source, bytes) else read_bytes(path)
+            first_line = data[: data.find(first.text.encode("utf-8"))].count(b"\n") + 1
         raise InputError(
             f"the row has {first.actual_columns} fields where the header has "
             f"{first.expected_columns}",
             file=path,
-            row=line,
+            row=first.number or first_line,
             hint="Look for an unquoted comma or a line cut short, or export the file again.",
         )
-    cells = table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow")}.get)
-    return Grid(path, cells.set_axis(range(len(names)), axis=1), _record_lines(data, table))
+    lines = _record_lines(source, table)
+    columns = table.columns
+    del table  # each column's memory goes as soon as _cells has converted it
+    return Grid(path, _cells(columns), lines)
 
 
-def _record_lines(data: bytes, table: pa.Table) -> np.ndarray:
+def _head(path: Path) -> bytes:
+    with path.open("rb") as handle:
+        return handle.read(1 << 20)
+
+
+def _cells(columns: list[pa.ChunkedArray]) -> pd.DataFrame:
+    """Parsed columns as pandas, taken off ``columns`` one at a time so that the arrow table
+    shrinks as the frame grows: mostly distinct columns as text, the others (answers: a few
+    codes each) as categoricals."""
+    converted = {}
+    for index in range(len(columns)):
+        column = columns.pop(0)
+        encoded = pa.types.is_dictionary(column.type)  # not so when the file has no rows
+        distinct = sum(len(chunk.dictionary) for chunk in column.chunks) if encoded else 0
+        if not encoded or distinct > _MOSTLY_DISTINCT * len(column):
+            converted[index] = pd.Series(pd.arrays.ArrowStringArray(column.cast(pa.string())))
+        else:
+            converted[index] = column.unify_dictionaries().to_pandas()
+    return pd.DataFrame(converted)
+
+
+def _line_breaks(source: Path | bytes) -> tuple[int, bool]:
+    """How many ``\\n`` the file holds, and whether it ends with one."""
+    if isinstance(source, bytes):
+        return source.count(b"\n"), source.endswith(b"\n")
+    count, last = 0, b""
+    for chunk in _chunks(source):
+        count, last = count + chunk.count(b"\n"), chunk
+    return count, last.endswith(b"\n")
+
+
+def _record_lines(source: Path | bytes, table: pa.Table) -> np.ndarray:
     """The line each record starts on, counting line breaks inside quoted values.
 
     Only a file with blank lines (which the parser skips) needs the slow, exact count.
     """
-    breaks = data.count(b"\n") + (not data.endswith(b"\n"))
+    count, ends = _line_breaks(source)
+    breaks = count + (not ends)
     if breaks == table.num_rows:
         return np.arange(1, table.num_rows + 1)
     inside = np.zeros(table.num_rows, dtype=np.int64)
     for column in table.columns:
-        counts = pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-        inside += np.nan_to_num(counts.astype(float)).astype(np.int64)
+        counts = pc.count_substring(column.cast(pa.string()), "\n")
+        inside += np.nan_to_num(counts.to_numpy().astype(float)).astype(np.int64)
     starts = 1 + np.arange(table.num_rows) + np.cumsum(inside) - inside
     if breaks == table.num_rows + inside.sum():
         return starts
-    reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
-    found, previous = [], 0
-    for record in reader:
-        if record:
-            found.append(previous + 1)
-        previous = reader.line_num
+    if isinstance(source, bytes):
+        text = io.StringIO(source.decode("utf-8"), newline="")
+    else:
+        text = source.open(encoding="utf-8-sig", newline="")
+    with text:
+        reader = csv.reader(text)
+        found, previous = [], 0
+        for record in reader:
+            if record:
+                found.append(previous + 1)
+            previous = reader.line_num
     return np.asarray(found[: table.num_rows])
 
 
@@ -570,10 +657,37 @@ def assemble(
         if column.part:
             parts[name] = column.part
     frame = body[[c.index for c in kept]].set_axis(names, axis=1).reset_index(drop=True)
+    frame = _answers_as_categoricals(frame, {n for n, p in zip(names, standard, strict=True) if p})
     frame.insert(0, "source_row", lines.astype("int64"))
     headers = {p: c.name for p, c in zip(standard, kept, strict=True) if p}
     frame = typed_paradata(frame, grid.path, headers, date_order)
     return Export(grid.path, frame, alternates, parts, told_apart)
+
+
+def _answers_as_categoricals(frame: pd.DataFrame, paradata: set[str]) -> pd.DataFrame:
+    """Every column but the paradata as a categorical of its text, whatever the file type, so
+    that harmonise reads each distinct text once. Paradata stay as read (text, or categorical
+    where few values repeat often) for :func:`typed_paradata`, which reads each distinct value
+    once too."""
+    return pd.DataFrame(
+        {
+            name: values if name in paradata else _categorical(values)
+            for name, values in frame.items()
+        }
+    )
+
+
+def _categorical(values: pd.Series) -> pd.Series:
+    """A categorical of only the texts it holds (a CSV's header rows were parsed with its
+    body, so their texts are categories of every column)."""
+    values = values.astype("category")
+    codes = values.cat.codes.to_numpy()
+    used = np.bincount(codes[codes >= 0], minlength=len(values.cat.categories)) > 0
+    if used.all():
+        return values
+    renumbered = np.where(codes >= 0, (np.cumsum(used) - 1)[codes], -1)
+    categories = values.cat.categories[used]
+    return pd.Series(pd.Categorical.from_codes(renumbered, categories), index=values.index)
 
 
 def _paradata_name(column: Column) -> str | None:
@@ -804,12 +918,20 @@ class _TimeText:
     separator) and the clock (none, 24-hour, 12-hour with am/pm in any case); a space or ISO's
     ``T`` before the time, seconds, fractions (dropped) and zones (converted to UTC) may vary.
     The column's layout is the one most values fit (the first value's on a tie).
+
+    Each distinct text is taken apart once (ten million start times over a month hold under
+    three million): every array here is per distinct text, in order of first appearance, and
+    ``rows`` gives each row's text (-1 where blank); the methods answer per row.
     """
 
     def __init__(self, values: pd.Series) -> None:
-        text = pa.array(values, type=pa.string(), from_pandas=True)
+        rows, distinct = pd.factorize(values)
+        self.rows = rows
+        self.weight = np.bincount(rows[rows >= 0], minlength=len(distinct))
+        text = pa.array(pd.Series(distinct, dtype=pd.StringDtype("pyarrow")))
         if isinstance(text, pa.ChunkedArray):  # a large column arrives in chunks
             text = text.combine_chunks()
+        text = text.cast(pa.string())
         text = pc.utf8_trim_whitespace(text)
         text = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
         (date_codes, hm_codes, rest_codes), (dates, hms, rests), broken, iso = _cut(text)
@@ -867,7 +989,7 @@ class _TimeText:
         filled = key >= 0
         self.layout_key: int | None = None
         if filled.any():
-            counts = np.bincount(key[filled])
+            counts = np.bincount(key[filled], weights=self.weight[filled])
             first_key = int(key[np.argmax(filled)])
             top = counts.max()
             self.layout_key = first_key if counts[first_key] == top else int(np.argmax(counts))
@@ -877,9 +999,17 @@ class _TimeText:
     def year_last(self) -> bool:
         return self.layout_key is not None and self.layout_key // 3 >= 3
 
+    def _per_row(self, per_text: np.ndarray, blank: object) -> np.ndarray:
+        return np.append(per_text, blank)[self.rows]
+
     def misfits(self) -> np.ndarray:
-        """Non-blank values that are not date-times in the column's layout."""
-        return ~self.blank & ~self.fits
+        """Rows whose value is not blank and not a date-time in the column's layout."""
+        return self._per_row(~self.blank & ~self.fits, False)
+
+    def first_fitting(self) -> int | None:
+        """The first row whose value fits the column's layout, if any."""
+        fitting = np.flatnonzero(self.fits)
+        return int(np.argmax(self.rows == fitting[0])) if len(fitting) else None
 
     def orders(self) -> set[str]:
         """The date orders under which every value in the column's layout is a date."""
@@ -898,12 +1028,13 @@ class _TimeText:
         others = differs[differs != one]
         flips = others[np.sign(month[others] - month[one]) != np.sign(day[others] - day[one])]
         two = flips[:1] if len(flips) else others[:1]
-        return [int(one), *map(int, two)]
+        return [int(np.argmax(self.rows == text)) for text in (one, *two)]
 
     def reading(self, row: int) -> str:
         """Row ``row``'s date read month first, then day first."""
+        text = self.rows[row]
         return " or ".join(
-            str(np.datetime64(int(self.readings[o][1][row]), "D")) for o in DATE_ORDERS
+            str(np.datetime64(int(self.readings[o][1][text]), "D")) for o in DATE_ORDERS
         )
 
     def parse(self, order: str | None) -> tuple[np.ndarray, np.ndarray, str | None]:
@@ -912,10 +1043,13 @@ class _TimeText:
         ``order`` decides a year-last layout; ``None`` takes the order more values fit.
         """
         if self.layout_key is None:
-            return np.full(len(self.key), np.datetime64("NaT", "s")), ~self.blank, None
+            none = np.full(len(self.rows), np.datetime64("NaT", "s"))
+            return none, self._per_row(~self.blank, False), None
         if self.year_last:
             if order is None:
-                fit = {o: int(self.readings[o][0][self.fits].sum()) for o in DATE_ORDERS}
+                fit = {
+                    o: int(self.weight[self.fits & self.readings[o][0]].sum()) for o in DATE_ORDERS
+                }
                 order = max(DATE_ORDERS, key=fit.__getitem__)
             ok, days = self.readings[order]
         else:
@@ -923,7 +1057,8 @@ class _TimeText:
         good = self.fits & ok
         stamps = np.where(good, days * 86400 + self.seconds, 0).astype("datetime64[s]")
         stamps[~good] = np.datetime64("NaT")
-        return stamps, ~good & ~self.blank, self.layout(order)
+        bad = self._per_row(~good & ~self.blank, False)
+        return self._per_row(stamps, np.datetime64("NaT")), bad, self.layout(order)
 
     def layout(self, order: str | None) -> str:
         """The column's layout as a ``strptime`` format (month first where undecided)."""
@@ -994,14 +1129,17 @@ def _date_order(
 
 
 def parse_numbers(values: pd.Series) -> pd.Series:
-    """Text -> Float64, ``<NA>`` where blank or not a number (cast in pyarrow when all fit)."""
+    """Text -> Float64, ``<NA>`` where blank or not a number; each distinct text is read once
+    (cast in pyarrow when all fit)."""
+    codes, distinct = pd.factorize(values)
+    text = pd.Series(distinct, dtype=pd.StringDtype("pyarrow"))
     try:
-        numbers = pc.cast(pa.array(values, type=pa.string()), pa.float64())
+        numbers = pc.cast(pa.array(text).cast(pa.string()), pa.float64())
+        read = numbers.to_numpy(zero_copy_only=False)
     except pa.ArrowInvalid:
-        return pd.to_numeric(values, errors="coerce").astype("Float64")
-    return pd.Series(
-        numbers.to_pandas(types_mapper={pa.float64(): pd.Float64Dtype()}.get), index=values.index
-    )
+        read = pd.to_numeric(text, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    result = np.append(np.asarray(read, dtype=float), np.nan)[codes]
+    return pd.Series(result, index=values.index, dtype="Float64")
 
 
 def recode(values: pd.Series, table: dict[str, object]) -> pd.Series:
@@ -1041,12 +1179,12 @@ def typed_paradata(
             hint="Export the survey again once it has responses, or leave the wave out of "
             "config/waves.tsv.",
         )
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: only the columns typed here are new
     times = {n: _TimeText(frame[n]) for n in ("start_time", "end_time") if n in out}
     for name, text in times.items():
         misfits = text.misfits()
         if misfits.any():
-            example = int(np.argmax(text.fits)) if text.fits.any() else None
+            example = text.first_fitting()
             like = (
                 f", as in row {frame['source_row'].iloc[example]}"
                 if example is not None
