@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from invitesurvey.clean import QC, RULES, clean, complete_paradata
+from invitesurvey.clean import QC, RULES, clean, complete_paradata, folded
 from invitesurvey.codebook import load
 
 # Module level rather than a fixture: hypothesis tests cannot take function-scoped fixtures.
@@ -178,3 +178,13 @@ def test_a_duplicate_of_a_respondent_without_an_id_is_still_excluded():
     frame["respondent_id"] = pd.array([None, "r1"], dtype="string")
     result = clean(frame, BOOK, QC(), wave="w", fieldwork_start=START)
     assert result.exclusions["detail"].tolist() == ["same email as an earlier respondent"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=12)), max_size=20))
+def test_duplicate_keys_fold_as_python_strip_and_casefold(texts):
+    values = pd.Series(texts, dtype="string", index=range(3, 3 + len(texts)))
+    expected = [None if pd.isna(v) else v.strip().casefold() for v in values]
+    got = folded(values)
+    assert [None if pd.isna(v) else v for v in got] == expected
+    assert got.index.equals(values.index)

@@ -10,8 +10,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from invitesurvey.codebook import Codebook, derive, typed
+from invitesurvey.formats._common import PARADATA
 
 RULES = ("preview_or_test", "incomplete", "duplicate", "speeder")
 # A duration that is not finite (``inf``) or over this many seconds (30 days) is not a time
@@ -57,7 +60,7 @@ def complete_paradata(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     Without a finished flag, a response is finished at 100% progress. Without a status, every
     row is a response.
     """
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: the columns set here are new, not the rest
     if "respondent_id" not in out:
         out["respondent_id"] = "row" + out["source_row"].astype("string")
     out["respondent_id"] = out["respondent_id"].astype("string")
@@ -133,6 +136,20 @@ def _incomplete(frame: pd.DataFrame, qc: QC) -> pd.Series:
     )
 
 
+def folded(values: pd.Series) -> pd.Series:
+    """``str.strip().casefold()`` of every value, by pyarrow where a value is ASCII (casefold
+    is lower-casing there) and by Python for the rest: a million e-mail addresses never
+    become a million Python strings."""
+    text = pa.array(values.astype(pd.StringDtype("pyarrow")).str.strip())
+    if not isinstance(text, pa.ChunkedArray):
+        text = pa.chunked_array([text])
+    other = ~pc.string_is_ascii(text).fill_null(True).to_numpy()
+    result = pd.Series(pd.arrays.ArrowStringArray(pc.ascii_lower(text)), index=values.index)
+    if other.any():
+        result[other] = [v.casefold() for v in result[other]]
+    return result
+
+
 def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
     """Later submissions by the same person; the first (by start time, then file order) stays.
 
@@ -143,7 +160,7 @@ def _duplicate(frame: pd.DataFrame, qc: QC) -> pd.Series:
     detail = pd.Series(pd.NA, index=frame.index, dtype="string")
     if not keys:
         return detail
-    key = frame[keys].astype("string").apply(lambda s: s.str.strip().str.casefold())
+    key = pd.DataFrame({k: folded(frame[k]) for k in keys})
     known = key.notna().all(axis=1)
     ordered = frame.loc[known].sort_values(["start_time", "source_row"], kind="stable")
     key = key.loc[ordered.index]
@@ -259,10 +276,14 @@ def clean(
     beside the exclusions, so the cleaning record describes the data analysed.
     """
     frame = complete_paradata(harmonised, book)
-    kept, exclusions, flow = exclude(frame, qc, pd.Timestamp(fieldwork_start))
+    # The rules read only the paradata: each step's copy of the rows it keeps stays small.
+    read = dict.fromkeys((*PARADATA, "source_row", *qc.duplicate_keys))
+    checked = frame[[c for c in read if c in frame]]
+    kept, exclusions, flow = exclude(checked, qc, pd.Timestamp(fieldwork_start))
     answers = [c for v in book.questions for c in v.columns]
     # A frame may lack a question no wave column fed (built in code, or absent): missing.
-    data = kept.reindex(columns=["respondent_id", "start_time", "duration_s", *answers])
+    columns = ["respondent_id", "start_time", "duration_s", *answers]
+    data = frame.reindex(columns=columns).loc[kept.index]
     data.insert(0, "wave", pd.Series(wave, index=data.index, dtype="string"))
     data = typed(derive(data, book), book).reset_index(drop=True)
     data = data[["wave", "respondent_id", "start_time", "duration_s", *book.clean_columns]]

@@ -306,17 +306,19 @@ def term_text(term: str, book: Codebook, references: dict[str, str] | None = Non
 
 def derive(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     """Add the derived variables; missing wherever their source item is missing."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: only the derived columns are new
     for var in book.derived:
         source = out[var.source]
-        truth = source.astype("string").isin([code_text(c) for c in var.true_codes])
+        if not isinstance(source.dtype, pd.CategoricalDtype):  # a categorical matches codes
+            source = source.astype("string")
+        truth = source.isin([code_text(c) for c in var.true_codes])
         out[var.name] = truth.astype("boolean").mask(source.isna())
     return out
 
 
 def typed(frame: pd.DataFrame, book: Codebook) -> pd.DataFrame:
     """Give every clean-data column its codebook dtype (codes in codebook order)."""
-    out = frame.copy()
+    out = frame.copy(deep=False)  # copy on write: only the retyped columns are new
     for var in [*book.analysed, *(v for v in book.questions if v not in book.items)]:
         for column in var.columns:
             if column in out:
