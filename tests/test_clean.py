@@ -188,3 +188,43 @@ def test_duplicate_keys_fold_as_python_strip_and_casefold(texts):
     got = folded(values)
     assert [None if pd.isna(v) else v for v in got] == expected
     assert got.index.equals(values.index)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a@x.com", " A@X.com", "b@x.com", None]),
+            st.sampled_from(["p", "q", None]),
+            st.one_of(st.none(), st.integers(0, 3)),
+        ),
+        max_size=25,
+    ),
+    st.booleans(),
+)
+def test_duplicates_are_the_later_submissions_of_a_key_by_start_time_then_file_order(rows, two):
+    from invitesurvey.clean import _duplicate
+
+    keys = ("email", "last_name") if two else ("email",)
+    frame = pd.DataFrame(
+        {
+            "respondent_id": pd.array([f"r{i}" for i in range(len(rows))], dtype="string"),
+            "source_row": range(2, 2 + len(rows)),
+            "email": pd.array([e for e, _, _ in rows], dtype="string"),
+            "last_name": pd.array([n for _, n, _ in rows], dtype="string"),
+            "start_time": pd.to_datetime(
+                [None if t is None else f"2016-03-0{t + 1}" for _, _, t in rows]
+            ),
+        }
+    )
+    # The rule written plainly: sort, then every row after the first of its key.
+    key = frame[list(keys)].apply(lambda s: s.str.strip().str.casefold())
+    ordered = frame[key.notna().all(axis=1)].sort_values(
+        ["start_time", "source_row"], kind="stable", na_position="last"
+    )
+    expected = {}
+    for _, same in ordered.groupby([key.loc[ordered.index, k] for k in keys], sort=False):
+        for later in same.index[1:]:
+            expected[later] = f"same {'+'.join(keys)} as respondent {same['respondent_id'].iloc[0]}"
+    got = _duplicate(frame, QC(duplicate_keys=keys)).dropna().to_dict()
+    assert got == expected
