@@ -57,8 +57,10 @@ def main() -> None:
 
     config = yaml.safe_load(Path("config/config.yaml").read_text())
     book = codebook.load("config/codebook.yaml")
-    export = stage("read", lambda: read_export(args.export, args.format))
-    harmonised = stage("harmonise", lambda: harmonise(export, book, load_mapping(None, book),
+    # Popped by harmonise, as in ingest_wave: the export is not kept past it.
+    held = {"export": stage("read", lambda: read_export(args.export, args.format))}
+    harmonised = stage("harmonise", lambda: harmonise(held.pop("export"), book,
+                                                      load_mapping(None, book),
                                                       file=args.export))  # fmt: skip
     cleaned = stage(
         "clean",

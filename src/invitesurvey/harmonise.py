@@ -634,7 +634,7 @@ def harmonise(export: Export, book: Codebook, mapping: Mapping, *, file: str | P
     by_variable: dict[str, dict[str | None, str]] = {}
     for column, target in matched.items():
         by_variable.setdefault(target.variable, {})[target.part] = column
-    out = frame[[c for c in (*PARADATA, "source_row") if c in frame]].copy()
+    out = frame[[c for c in (*PARADATA, "source_row") if c in frame]]  # copy on write
     recodes: list[pd.DataFrame] = []
     for var in book.variables:
         columns = by_variable.get(var.name, {})

@@ -24,8 +24,13 @@ def ingest_wave(
     date_order: str | None = None,
 ) -> Cleaned:
     """Read ``raw`` as ``fmt``, map it through the codebook and apply quality control."""
-    export = read_export(raw, fmt, encoding=encoding, sheet=sheet, date_order=date_order)
-    harmonised = harmonise(export, book, load_mapping(mapping, book), file=raw)
+    # The export is not kept past harmonise: its columns live on in the harmonised frame only.
+    harmonised = harmonise(
+        read_export(raw, fmt, encoding=encoding, sheet=sheet, date_order=date_order),
+        book,
+        load_mapping(mapping, book),
+        file=raw,
+    )
     return clean(
         harmonised.frame,
         book,
