@@ -7,7 +7,8 @@ Each scenario runs in a fresh copy of the repository under a temporary folder:
   and `snakemake --version` (median of 3);
 - cold: the full pipeline from nothing (median of 3, each in a fresh copy, the baselines
   timed between them);
-- noop: a rerun with nothing to do (median of 3);
+- noop: a rerun with nothing to do (median of 3), and, for Snakemake's own floor, the
+  same for a one-rule workflow with one param (a params check imports pandas);
 - add-wave: a simulated wave 2015 added to the sheet: jobs planned, and wall time;
 - million (with --million): a 1,000,000-respondent wave added: wall time and peak memory
   of the largest job;
@@ -81,6 +82,26 @@ def cpu_timed(command: list[str], cwd: Path) -> tuple[float, float]:
 
 def median_of(command: list[str], cwd: Path, times: int = 3) -> float:
     return statistics.median(timed(command, cwd) for _ in range(times))
+
+
+# A workflow of one rule whose output exists: what any no-op rerun costs in Snakemake itself.
+ONE_RULE = """rule all:
+    input: "done.txt"
+
+rule done:
+    output: "done.txt"
+    params: value=1
+    shell: "touch {output}"
+"""
+
+
+def one_rule_noop(snakemake: list[str], tmp: str) -> float:
+    """Median of 3 no-op reruns of :data:`ONE_RULE`."""
+    folder = Path(tmp) / "one-rule"
+    folder.mkdir()
+    (folder / "Snakefile").write_text(ONE_RULE)
+    run([*snakemake, "--cores", "1"], folder)
+    return median_of([*snakemake, "--cores", "1"], folder)
 
 
 def planned(workdir: Path) -> Counter:
@@ -224,6 +245,7 @@ def main() -> None:
         imports, version = statistics.median(imports), statistics.median(version)
         cold, cold_cpu = sorted(colds)[1]
         noop = median_of(snakemake, work)
+        floor = one_rule_noop(snakemake, tmp)
         print(f"baseline imports          {imports:6.2f} s  (median of 3)")
         print(f"snakemake --version       {version:6.2f} s  (median of 3)")
         print(
@@ -233,6 +255,10 @@ def main() -> None:
         print(
             f"rerun, nothing to do      {noop:6.2f} s  = {noop / version:4.2f} x --version",
             "(target <= 1.5)",
+        )
+        print(
+            f"  one-rule workflow's rerun {floor:6.2f} s  = {floor / version:4.2f} x --version",
+            "(Snakemake's own floor)",
         )
         add_wave(work, "2015", 400)
         jobs = planned(work)
