@@ -419,11 +419,13 @@ def _lookup(
         )
     else:
         # A categorical of the codes' text: each row one small integer, never a string.
-        text = list(dict.fromkeys(code_text(f) for f in found if f is not None))
-        position = np.asarray(
-            [*(text.index(code_text(f)) if f is not None else -1 for f in found), -1]
+        text = {
+            c: i for i, c in enumerate(dict.fromkeys(code_text(f) for f in found if f is not None))
+        }
+        position = np.asarray([*(text[code_text(f)] if f is not None else -1 for f in found), -1])
+        mapped = pd.Series(
+            pd.Categorical.from_codes(position[codes], list(text)), index=values.index
         )
-        mapped = pd.Series(pd.Categorical.from_codes(position[codes], text), index=values.index)
     labels = [a.label for a in var.codes]
     return mapped, _misfits(frame, column, unknown, what, labels)
 

@@ -9,7 +9,7 @@ names another); categorical levels follow the codebook. With several waves in th
 
 :func:`fit` works on the design's distinct (outcome, row) pairs and their counts
 (:func:`grouped_design`), never on a matrix of one row per respondent: every sum it takes is
-the same, and memory does not grow with the sample.
+the same, and the fit's memory does not grow with the sample.
 
 statsmodels, scipy and firthmodels are imported inside the functions that use them: building a
 design must not pay for any of them.
@@ -227,7 +227,7 @@ class Grouped:
     outcome ``y[i]`` and row ``X[i]``. The likelihood, its derivatives and every statistic
     here are sums over respondents, so they are the same sums over these rows weighted by
     ``counts``; a design of categorical answers has a few hundred of them whatever the sample
-    size, which keeps a ten-million-respondent model within a few hundred MiB."""
+    size, so the fit's arrays do not grow with it."""
 
     y: np.ndarray
     X: np.ndarray
