@@ -50,7 +50,7 @@ COUNTS = {
 
 def _rows(wave: str, group: str, variable: str, counts: dict[str, int]) -> list[dict]:
     base = sum(counts.values())
-    labels = figures._labels(BOOK[variable])
+    labels = claims.code_labels(BOOK[variable])
     return [
         {"wave": wave, "group": group, "variable": variable, "code": code, "label": labels[code],
          "n": n, "base": base}
@@ -116,7 +116,7 @@ def _bars(ax) -> int:
 
 
 def test_behaviours_group_claims_in_article_order():
-    labels = [b.label for b in figures.behaviours(PUBLISHED, BOOK)]
+    labels = [b.label for b in claims.behaviours(PUBLISHED, BOOK)]
     assert len(labels) == 7
     assert labels[0] == "Main reason for using LinkedIn: Looking for a new role for myself"
     assert labels[2] == "Accepts invitations from strangers"

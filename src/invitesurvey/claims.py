@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invitesurvey.codebook import code_text
+from invitesurvey.codebook import Codebook, Variable, code_text
 from invitesurvey.crosstab import wilson
 from invitesurvey.errors import InputError
 from invitesurvey.io import read_yaml
@@ -327,3 +327,142 @@ def strict_failures(result: pd.DataFrame) -> list[str]:
         + (f" ({row.numerator}/{row.denominator})" if pd.notna(row.denominator) else "")
         for row in failing.itertuples(index=False)
     ]
+
+
+# Where the pooled cross-tabulations are, for messages about their rows.
+CROSSTABS = "results/tables/crosstabs.csv"
+
+
+@dataclass(frozen=True)
+class Behaviour:
+    """What a published proportion counts: answers ``codes`` (as text) to ``variable``."""
+
+    variable: str
+    codes: tuple[str, ...]
+    label: str
+
+
+def derived_for(book: Codebook, variable: str, codes: tuple[str, ...]) -> Variable | None:
+    """The derived variable whose "yes" is exactly these answers to ``variable``, if any."""
+    for var in book.derived:
+        if var.source == variable and {code_text(c) for c in var.true_codes} == set(codes):
+            return var
+    return None
+
+
+def behaviour_label(book: Codebook, variable: str, codes: tuple[str, ...]) -> str:
+    """Codebook wording of a behaviour: a derived or yes/no item's title, else title: answers."""
+    derived = derived_for(book, variable, codes)
+    if derived is not None:
+        return derived.title
+    var = book[variable]
+    if var.type == "boolean" and codes == ("true",):
+        return var.title
+    labels = code_labels(var)
+    return f"{var.title}: {' or '.join(labels[c] for c in codes)}"
+
+
+def code_labels(var: Variable) -> dict[str, str]:
+    """Code as written in tables -> codebook label."""
+    return {code_text(a.code): a.label for a in var.codes}
+
+
+def behaviour_of(claim: Claim, book: Codebook) -> Behaviour:
+    codes = tuple(code_text(c) for c in claim.codes)
+    try:
+        var = book[claim.variable]
+    except KeyError:
+        raise InputError(
+            f"claim {claim.id!r} counts variable {claim.variable!r}, which the codebook lacks",
+            file="config/published_claims.yaml",
+            hint="Name a variable of config/codebook.yaml.",
+        ) from None
+    known = {code_text(c) for c in var.code_values}
+    if not codes or not set(codes) <= known:
+        raise InputError(
+            f"claim {claim.id!r} counts codes {list(codes)} of {var.name!r}",
+            file="config/published_claims.yaml",
+            hint=f"Use codes of {var.name!r}: {', '.join(sorted(known))}.",
+        )
+    return Behaviour(claim.variable, codes, behaviour_label(book, claim.variable, codes))
+
+
+def behaviours(published: Claims, book: Codebook) -> list[Behaviour]:
+    """The behaviours the article published, in article order; claims that count the same
+    answers for different groups are one behaviour."""
+    found = [behaviour_of(claim, book) for claim in published.proportions()]
+    return list(dict.fromkeys(found))
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], file: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing columns {', '.join(missing)}",
+            file=file,
+            hint="Regenerate the table; its columns are fixed in docs/architecture.md.",
+        )
+
+
+def _summed(rows: pd.DataFrame, behaviour: Behaviour, level: float) -> pd.DataFrame:
+    """Shares of several answers together: counts add up, the base is the item's base."""
+    cells = rows.groupby(["wave", "group"], as_index=False).agg(
+        codes=("code", "nunique"), bases=("base", "nunique"), n=("n", "sum"), base=("base", "first")
+    )
+    if ((cells["codes"] < len(behaviour.codes)) | (cells["bases"] > 1)).any():
+        raise InputError(
+            f"rows for {behaviour.variable!r} codes {list(behaviour.codes)} are incomplete or "
+            "disagree on the base",
+            file=CROSSTABS,
+            column="base",
+            hint="Every code of an item needs a row per wave and group, all with one base.",
+        )
+    out = cells[["wave", "group", "n", "base"]].copy()
+    out["prop"] = out["n"] / out["base"]
+    out["ci_low"], out["ci_high"] = wilson(out["n"], out["base"], level)
+    return out
+
+
+def _shares_of(
+    crosstabs: pd.DataFrame, book: Codebook, behaviour: Behaviour, level: float
+) -> pd.DataFrame:
+    derived = derived_for(book, behaviour.variable, behaviour.codes)
+    # A single row of the table holds the behaviour when it is one answer or a derived
+    # variable: its interval is then the table's own, so figures and tables agree.
+    if derived is not None and (crosstabs["variable"] == derived.name).any():
+        variable, codes = derived.name, ("true",)
+    else:
+        variable, codes = behaviour.variable, behaviour.codes
+    rows = crosstabs[(crosstabs["variable"] == variable) & crosstabs["code"].isin(codes)]
+    if rows.empty:
+        raise InputError(
+            f"no rows for variable {variable!r} with codes {list(codes)}",
+            file=CROSSTABS,
+            column="variable",
+            hint="Regenerate crosstabs.csv with the codebook in config/codebook.yaml.",
+        )
+    if len(codes) > 1:
+        rows = _summed(rows, behaviour, level)
+    columns = ["wave", "group", "n", "base", "prop", "ci_low", "ci_high"]
+    return rows[columns].assign(behaviour=behaviour.label)
+
+
+def behaviour_shares(
+    crosstabs: pd.DataFrame, published: Claims, book: Codebook, *, level: float = 0.95
+) -> pd.DataFrame:
+    """One row per published behaviour x wave x group: n, base, prop and an interval.
+
+    ``level`` only matters for behaviours the table holds as several rows (answers summed
+    without a derived variable); every other interval is copied from the table.
+    """
+    require_columns(
+        crosstabs, ["wave", "group", "variable", "code", "n", "base", "prop"], CROSSTABS
+    )
+    table = crosstabs.assign(wave=crosstabs["wave"].astype(str), code=crosstabs["code"].astype(str))
+    found = behaviours(published, book)
+    shares = pd.concat([_shares_of(table, book, b, level) for b in found], ignore_index=True)
+    order = {b.label: i for i, b in enumerate(found)}
+    shares = shares.sort_values(
+        ["behaviour", "wave", "group"], key=lambda s: s.map(order) if s.name == "behaviour" else s
+    )
+    return shares[["behaviour", "wave", "group", "n", "base", "prop", "ci_low", "ci_high"]]

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 import matplotlib as mpl
 import numpy as np
@@ -25,11 +24,19 @@ from matplotlib.ticker import (
 )
 
 from invitesurvey import theme
-from invitesurvey.claims import Claim, Claims
+from invitesurvey.claims import (
+    CROSSTABS,
+    Claim,
+    Claims,
+    behaviour_of,
+    behaviour_shares,
+    behaviours,
+    code_labels,
+    require_columns,
+)
 from invitesurvey.codebook import Codebook, Variable, code_text, term_text
 from invitesurvey.errors import InputError
 
-CROSSTABS = "results/tables/crosstabs.csv"
 COEFFICIENTS = "coefficients.csv"
 COMPARED = ("recruiters", "non_recruiters")
 WRAP = 38
@@ -39,142 +46,6 @@ MAX_WAVE_TICKS = 8
 _BAR = 0.38
 _RATIO_TICKS = [m * 10.0**e for e in range(-3, 4) for m in (1, 2, 5)]
 _CI = {"fmt": "none", "ecolor": "0.2", "elinewidth": 1.2, "capsize": 3}
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """What a published proportion counts: answers ``codes`` (as text) to ``variable``."""
-
-    variable: str
-    codes: tuple[str, ...]
-    label: str
-
-
-def _require(frame: pd.DataFrame, columns: list[str], file: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"missing columns {', '.join(missing)}",
-            file=file,
-            hint="Regenerate the table; its columns are fixed in docs/architecture.md.",
-        )
-
-
-def derived_for(book: Codebook, variable: str, codes: tuple[str, ...]) -> Variable | None:
-    """The derived variable whose "yes" is exactly these answers to ``variable``, if any."""
-    for var in book.derived:
-        if var.source == variable and {code_text(c) for c in var.true_codes} == set(codes):
-            return var
-    return None
-
-
-def _label(book: Codebook, variable: str, codes: tuple[str, ...]) -> str:
-    """Codebook wording of a behaviour: a derived or yes/no item's title, else title: answers."""
-    derived = derived_for(book, variable, codes)
-    if derived is not None:
-        return derived.title
-    var = book[variable]
-    if var.type == "boolean" and codes == ("true",):
-        return var.title
-    labels = _labels(var)
-    return f"{var.title}: {' or '.join(labels[c] for c in codes)}"
-
-
-def _labels(var: Variable) -> dict[str, str]:
-    """Code as written in tables -> codebook label."""
-    return {code_text(a.code): a.label for a in var.codes}
-
-
-def _behaviour_of(claim: Claim, book: Codebook) -> Behaviour:
-    codes = tuple(code_text(c) for c in claim.codes)
-    try:
-        var = book[claim.variable]
-    except KeyError:
-        raise InputError(
-            f"claim {claim.id!r} counts variable {claim.variable!r}, which the codebook lacks",
-            file="config/published_claims.yaml",
-            hint="Name a variable of config/codebook.yaml.",
-        ) from None
-    known = {code_text(c) for c in var.code_values}
-    if not codes or not set(codes) <= known:
-        raise InputError(
-            f"claim {claim.id!r} counts codes {list(codes)} of {var.name!r}",
-            file="config/published_claims.yaml",
-            hint=f"Use codes of {var.name!r}: {', '.join(sorted(known))}.",
-        )
-    return Behaviour(claim.variable, codes, _label(book, claim.variable, codes))
-
-
-def behaviours(published: Claims, book: Codebook) -> list[Behaviour]:
-    """The behaviours the article published, in article order; claims that count the same
-    answers for different groups are one behaviour."""
-    found = [_behaviour_of(claim, book) for claim in published.proportions()]
-    return list(dict.fromkeys(found))
-
-
-def _summed(rows: pd.DataFrame, behaviour: Behaviour, level: float) -> pd.DataFrame:
-    """Shares of several answers together: counts add up, the base is the item's base."""
-    cells = rows.groupby(["wave", "group"], as_index=False).agg(
-        codes=("code", "nunique"), bases=("base", "nunique"), n=("n", "sum"), base=("base", "first")
-    )
-    if ((cells["codes"] < len(behaviour.codes)) | (cells["bases"] > 1)).any():
-        raise InputError(
-            f"rows for {behaviour.variable!r} codes {list(behaviour.codes)} are incomplete or "
-            "disagree on the base",
-            file=CROSSTABS,
-            column="base",
-            hint="Every code of an item needs a row per wave and group, all with one base.",
-        )
-    # Imported here: crosstab brings scipy.stats, which only this rare path needs.
-    from invitesurvey.crosstab import wilson
-
-    out = cells[["wave", "group", "n", "base"]].copy()
-    out["prop"] = out["n"] / out["base"]
-    out["ci_low"], out["ci_high"] = wilson(out["n"], out["base"], level)
-    return out
-
-
-def _shares_of(
-    crosstabs: pd.DataFrame, book: Codebook, behaviour: Behaviour, level: float
-) -> pd.DataFrame:
-    derived = derived_for(book, behaviour.variable, behaviour.codes)
-    # A single row of the table holds the behaviour when it is one answer or a derived
-    # variable: its interval is then the table's own, so figures and tables agree.
-    if derived is not None and (crosstabs["variable"] == derived.name).any():
-        variable, codes = derived.name, ("true",)
-    else:
-        variable, codes = behaviour.variable, behaviour.codes
-    rows = crosstabs[(crosstabs["variable"] == variable) & crosstabs["code"].isin(codes)]
-    if rows.empty:
-        raise InputError(
-            f"no rows for variable {variable!r} with codes {list(codes)}",
-            file=CROSSTABS,
-            column="variable",
-            hint="Regenerate crosstabs.csv with the codebook in config/codebook.yaml.",
-        )
-    if len(codes) > 1:
-        rows = _summed(rows, behaviour, level)
-    columns = ["wave", "group", "n", "base", "prop", "ci_low", "ci_high"]
-    return rows[columns].assign(behaviour=behaviour.label)
-
-
-def behaviour_shares(
-    crosstabs: pd.DataFrame, published: Claims, book: Codebook, *, level: float = 0.95
-) -> pd.DataFrame:
-    """One row per published behaviour x wave x group: n, base, prop and an interval.
-
-    ``level`` only matters for behaviours the table holds as several rows (answers summed
-    without a derived variable); every other interval is copied from the table.
-    """
-    _require(crosstabs, ["wave", "group", "variable", "code", "n", "base", "prop"], CROSSTABS)
-    table = crosstabs.assign(wave=crosstabs["wave"].astype(str), code=crosstabs["code"].astype(str))
-    found = behaviours(published, book)
-    shares = pd.concat([_shares_of(table, book, b, level) for b in found], ignore_index=True)
-    order = {b.label: i for i, b in enumerate(found)}
-    shares = shares.sort_values(
-        ["behaviour", "wave", "group"], key=lambda s: s.map(order) if s.name == "behaviour" else s
-    )
-    return shares[["behaviour", "wave", "group", "n", "base", "prop", "ci_low", "ci_high"]]
 
 
 def _groups_drawn(published: Claims) -> list[str]:
@@ -245,7 +116,7 @@ def headline(
 
     claims = published.proportions()
     intervals = shares.set_index(["behaviour", "group"])
-    keys = [(_behaviour_of(c, book).label, c.group) for c in claims]
+    keys = [(behaviour_of(c, book).label, c.group) for c in claims]
     marks_y = [row[label] + offset[group] for label, group in keys]
     marks_x = [float(c.published) for c in claims]
     ax.scatter(
@@ -285,9 +156,9 @@ def composition(
     crosstabs: pd.DataFrame, book: Codebook, wave: str, *, variable: str = "stranger_response"
 ) -> Figure:
     """How each group answers ``variable``: one stacked bar per group, percent of its base."""
-    _require(crosstabs, ["wave", "group", "variable", "code", "prop"], CROSSTABS)
+    require_columns(crosstabs, ["wave", "group", "variable", "code", "prop"], CROSSTABS)
     var = book[variable]
-    labels = _labels(var)
+    labels = code_labels(var)
     codes = list(labels)
     rows = crosstabs[(crosstabs["wave"].astype(str) == wave) & (crosstabs["variable"] == variable)]
     # A group nobody in the wave belongs to (base 0) has no shares: it gets no bar.
@@ -333,7 +204,7 @@ def forest(
     """Odds ratios with their intervals on a log scale, each term in the codebook's answer
     labels against its reference level; the intercept is left out."""
     columns = ["term", "odds_ratio", "or_ci_low", "or_ci_high"]
-    _require(coefficients, columns, COEFFICIENTS)
+    require_columns(coefficients, columns, COEFFICIENTS)
     terms = coefficients[coefficients["term"] != "Intercept"]
     for column in columns[1:]:
         bad = terms[~(np.isfinite(terms[column]) & (terms[column] > 0))]
@@ -373,7 +244,7 @@ def forest(
 def _check_flow(frame: pd.DataFrame, wave: str) -> None:
     """Rules run from ``raw`` to ``analysed`` and each step starts where the last ended."""
     file = f"results/waves/{wave}/flow.csv"
-    _require(frame, ["step", "rule", "rows_in", "excluded", "rows_out"], file)
+    require_columns(frame, ["step", "rule", "rows_in", "excluded", "rows_out"], file)
     rules = frame["rule"].tolist()
     if len(rules) < 2 or rules[0] != "raw" or rules[-1] != "analysed":
         raise InputError(
@@ -530,7 +401,7 @@ def _pooled_rows(
     table: pd.DataFrame, var: Variable, columns: list[str]
 ) -> tuple[pd.DataFrame, list[str]]:
     """The pooled rows of one question and the waves they pool (those with rows of their own)."""
-    _require(table, ["wave", "group", "variable", *columns], _item_file(var))
+    require_columns(table, ["wave", "group", "variable", *columns], _item_file(var))
     rows = table[table["variable"] == var.name].assign(wave=lambda t: t["wave"].astype(str))
     waves = sorted(set(rows["wave"]) - {"all"})
     return rows[rows["wave"] == "all"], waves

@@ -20,12 +20,12 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from invitesurvey import claims
-from invitesurvey.claims import Claim, Claims
+from invitesurvey.claims import Claim, Claims, behaviour_shares, behaviours, derived_for
 from invitesurvey.codebook import Codebook, Variable, code_text, term_text
 from invitesurvey.errors import InputError
 
 if TYPE_CHECKING:
-    from invitesurvey.figures import Behaviour
+    from invitesurvey.claims import Behaviour
     from invitesurvey.results import Picture
 
 GROUP_ORDER = ("recruiters", "non_recruiters", "all")
@@ -323,10 +323,8 @@ class Theme:
 
 def themes(published: Claims, book: Codebook) -> list[Theme]:
     """The article's themes in its order: one per published behaviour."""
-    from invitesurvey import figures
-
     found = []
-    for behaviour in figures.behaviours(published, book):
+    for behaviour in behaviours(published, book):
         about = tuple(
             c
             for c in published.proportions()
@@ -346,17 +344,13 @@ def theme_shares(
     crosstabs: pd.DataFrame, published: Claims, theme_: Theme, book: Codebook, level: float
 ) -> pd.DataFrame:
     """A theme's share per wave and group (summed over its codes), with Wilson intervals."""
-    from invitesurvey import figures
-
-    shares = figures.behaviour_shares(crosstabs, theme_claims(published, theme_), book, level=level)
+    shares = behaviour_shares(crosstabs, theme_claims(published, theme_), book, level=level)
     return shares.assign(wave=shares["wave"].astype(str))
 
 
 def table_key(behaviour: Behaviour, book: Codebook) -> tuple[str, str] | None:
     """The one (variable, code) row of the tables holding a behaviour, if one does."""
-    from invitesurvey import figures
-
-    derived = figures.derived_for(book, behaviour.variable, behaviour.codes)
+    derived = derived_for(book, behaviour.variable, behaviour.codes)
     if derived is not None:
         return derived.name, "true"
     if len(behaviour.codes) == 1:
