@@ -36,7 +36,9 @@ def template(path):
 
 
 def executed_text(path, tmp_path) -> str:
-    executed = report.execute(path, PARAMETERS, kernel="python3", timeout=60, cwd=tmp_path)
+    executed = report.execute(
+        path, PARAMETERS, engine="inprocess", kernel="python3", timeout=60, cwd=tmp_path
+    )
     return report.notebook_text(report.normalise(executed))
 
 

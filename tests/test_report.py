@@ -318,7 +318,9 @@ def written(executed, parameters: dict) -> tuple[str, str]:
 
 def run(parameters: dict, workdir: Path) -> tuple[str, str]:
     """Execute the template and render it as the rules do."""
-    executed = report.execute(TEMPLATE, parameters, kernel="python3", timeout=120, cwd=workdir)
+    executed = report.execute(
+        TEMPLATE, parameters, engine="inprocess", kernel="python3", timeout=120, cwd=workdir
+    )
     return written(executed, parameters)
 
 
@@ -329,11 +331,12 @@ def two_waves(tmp_path_factory) -> dict:
 
 @pytest.fixture(scope="module")
 def executions(two_waves, tmp_path_factory) -> list:
-    """The writeup of two fake waves, executed twice in fresh kernels, as papermill returns it."""
+    """The writeup of two fake waves as papermill returns it, executed by each engine: in this
+    process and in a fresh kernel (whatever compares the two runs compares the engines)."""
     return [
-        report.execute(TEMPLATE, two_waves, kernel="python3", timeout=120,
+        report.execute(TEMPLATE, two_waves, engine=engine, kernel="python3", timeout=120,
                        cwd=tmp_path_factory.mktemp("run"))
-        for _ in range(2)
+        for engine in report.ENGINES
     ]  # fmt: skip
 
 
@@ -691,7 +694,7 @@ def test_table_cells_do_not_wrap_inside_a_value():
 # --- Running the template ------------------------------------------------------------------
 
 
-def test_two_executions_give_identical_bytes(writeup_runs):
+def test_a_kernel_run_and_an_in_process_run_give_identical_bytes(writeup_runs):
     (nb_a, page_a), (nb_b, page_b) = writeup_runs
     assert nb_a == nb_b
     assert page_a == page_b
@@ -788,10 +791,11 @@ def failing_template(path: Path) -> Path:
     return path
 
 
-def test_a_cell_that_raises_fails_with_its_error(tmp_path):
+@pytest.mark.parametrize("engine", report.ENGINES)
+def test_a_cell_that_raises_fails_with_its_error(tmp_path, engine):
     with pytest.raises(report.NotebookError, match=r"cell 3 .* ValueError: bad table with 5 rows"):
-        report.execute(failing_template(tmp_path / "f.ipynb"), {"rows": 5}, kernel="python3",
-                       timeout=60, cwd=tmp_path)  # fmt: skip
+        report.execute(failing_template(tmp_path / "f.ipynb"), {"rows": 5}, engine=engine,
+                       kernel="python3", timeout=60, cwd=tmp_path)  # fmt: skip
     assert sorted(p.name for p in tmp_path.iterdir()) == ["f.ipynb"]
 
 

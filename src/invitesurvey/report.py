@@ -1,13 +1,13 @@
-"""Running a write-up notebook: papermill executes the template in a fresh kernel, what would
-change between runs is stripped, and nbconvert renders one self-contained HTML page without
-code, with a table of contents.
+"""Running a write-up notebook: papermill executes the template (in this process or in a fresh
+kernel, :data:`ENGINES`), what would change between runs is stripped, and nbconvert renders one
+self-contained HTML page without code, with a table of contents.
 
 What the notebook itself calls lives elsewhere, one job per module: :mod:`invitesurvey.results`
 reads, :mod:`invitesurvey.present` formats, :mod:`invitesurvey.htmlcheck` checks the page. The
 words of the write-up are in the notebook's markdown cells (notebooks/writeup.ipynb).
 
-papermill and nbconvert are imported inside the functions that need them: the kernel must
-not pay for them.
+papermill and nbconvert are imported inside the functions that need them: a kernel must not
+pay for them.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import copy
 import html
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,33 +120,53 @@ def _process_stderr(stream: Any) -> Iterator[None]:
         os.close(saved)
 
 
+# The engines :func:`execute` offers (config ``report.engine``): the notebook's cells run in
+# this process through IPython (:mod:`invitesurvey.engine`), or in a fresh Jupyter kernel.
+ENGINES = ("inprocess", "kernel")
+
+
 def execute(
     template: str | Path,
     parameters: Mapping[str, Any],
     *,
+    engine: str,
     kernel: str,
     timeout: int,
     cwd: str | Path | None = None,
     log: Any = None,
 ) -> Any:
-    """Run a notebook template with papermill in a fresh kernel; return the executed notebook.
+    """Run a notebook template with papermill; return the executed notebook.
 
-    Cell output streams, and the kernel process's own messages, go to ``log`` (a file) as
-    they happen. A cell that raises stops the run with a :class:`NotebookError` naming the
-    cell and its error, the cell's traceback chained to it; nothing is written, so a failed
-    run leaves no page behind. The injected parameters cell is the same text whether or not
-    black is installed (:func:`_plain_parameters`).
+    ``engine`` "inprocess" runs the cells in this process (no kernel start-up); "kernel" in a
+    fresh Jupyter kernel named ``kernel``. Cell output streams (and a kernel's own messages)
+    go to ``log`` (a file) as they happen. A cell that raises stops the run with a
+    :class:`NotebookError` naming the cell and its error, the cell's traceback chained to it;
+    nothing is written, so a failed run leaves no page behind. The injected parameters cell
+    is the same text whether or not black is installed (:func:`_plain_parameters`).
     """
     import papermill
+    from papermill.engines import papermill_engines
     from papermill.exceptions import PapermillExecutionError
 
-    require_kernel(kernel)
+    if engine not in ENGINES:
+        raise InputError(
+            f"no report engine named {engine!r} (known: {', '.join(ENGINES)})",
+            file="config/config.yaml",
+            column="report.engine",
+        )
+    if engine == "inprocess":
+        from invitesurvey.engine import InProcessEngine
+
+        papermill_engines.register("inprocess", InProcessEngine)
+    else:
+        require_kernel(kernel)
     with _environment(KERNEL_ENVIRONMENT), _process_stderr(log), _plain_parameters(kernel):
         try:
             return papermill.execute_notebook(
                 str(template),
                 None,
                 parameters=dict(parameters),
+                engine_name="inprocess" if engine == "inprocess" else None,
                 kernel_name=kernel,
                 execution_timeout=timeout,
                 progress_bar=False,
@@ -168,6 +188,7 @@ def normalise(notebook: Any) -> Any:
     Papermill's timings and paths and the kernel's execution timestamps are dropped, the
     injected parameters cell gets a fixed id, and stderr streams are removed: they are in the
     rule log already, and warnings about caches or the platform would make two runs differ.
+    What stdout text is left next to each other becomes one output.
     """
     notebook = copy.deepcopy(notebook)
     kept = {k: v for k, v in notebook.metadata.get("papermill", {}).items() if k in KEPT_PAPERMILL}
@@ -178,10 +199,22 @@ def normalise(notebook: Any) -> Any:
         if "injected-parameters" in cell.metadata.get("tags", []):
             cell.id = "injected-parameters"
         if cell.cell_type == "code":
-            cell.outputs = [
+            cell.outputs = _merged_streams(
                 o for o in cell.outputs if not (o.output_type == "stream" and o.name == "stderr")
-            ]
+            )
     return notebook
+
+
+def _merged_streams(outputs: Iterable[Any]) -> list[Any]:
+    """Outputs with consecutive stdout text as one output, as a kernel sends what it flushed
+    together: two prints around a warning are one output once the warning is dropped."""
+    merged: list[Any] = []
+    for output in outputs:
+        if output.output_type == "stream" and merged and merged[-1].output_type == "stream":
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    return merged
 
 
 # Markdown cells a page keeps only when it is the pooled write-up ("pooled") or a page about

@@ -1,5 +1,5 @@
 # The write-up over all waves and a page per wave: one notebook template (notebooks/writeup.ipynb,
-# its `wave` parameter empty for the pooled write-up) run by papermill in a fresh kernel, then
+# its `wave` parameter empty for the pooled write-up) run by papermill (config report.engine), then
 # rendered to one self-contained HTML page without code.
 rule writeup:
     """The study over all waves: the writeup template executed, then rendered to one page."""
@@ -49,6 +49,7 @@ rule writeup:
     conda:
         "../envs/invitesurvey.yaml"
     params:
+        engine=config["report"]["engine"],
         kernel=config["report"]["kernel"],
         cell_timeout=config["report"]["cell_timeout"],
         notebook=writeup_parameters,
@@ -107,6 +108,7 @@ rule wave_report:
     conda:
         "../envs/invitesurvey.yaml"
     params:
+        engine=config["report"]["engine"],
         kernel=config["report"]["kernel"],
         cell_timeout=config["report"]["cell_timeout"],
         notebook=wave_parameters,

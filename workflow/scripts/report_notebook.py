@@ -9,6 +9,7 @@ with to_log(snakemake.log[0]) as log:
     executed = report.execute(
         snakemake.input.template,
         params.notebook,
+        engine=params.engine,
         kernel=params.kernel,
         timeout=params.cell_timeout,
         cwd=os.getcwd(),
