@@ -146,9 +146,11 @@ def bad_model_subset(workdir: Path) -> None:
 
 
 def missing_kernel(workdir: Path) -> None:
+    """The pages in a Jupyter kernel (report.engine: kernel) that is not installed."""
     config = workdir / "config" / "config.yaml"
     text = config.read_text()
-    assert "  kernel: python3" in text
+    assert "  kernel: python3" in text and "  engine: inprocess" in text
+    text = text.replace("  engine: inprocess", "  engine: kernel", 1)
     config.write_text(text.replace("  kernel: python3", "  kernel: no_such_kernel_9", 1))
 
 
