@@ -691,6 +691,39 @@ def test_table_cells_do_not_wrap_inside_a_value():
     assert re.search(r"th, td \{[^}]*white-space: nowrap", report.STYLE)
 
 
+def rendered(*cells) -> str:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = list(cells)
+    return report.render_html(nb, "Title")
+
+
+def test_a_heading_gets_jupyters_id_and_an_anchor_link_the_contents_use():
+    page = rendered(nbformat.v4.new_markdown_cell("## Published *versus* reproduced: 2014"))
+    anchor = "Published-versus-reproduced:-2014"
+    assert f'<h2 id="{anchor}">Published <em>versus</em> reproduced: 2014' in page
+    assert f'<a class="anchor-link" href="#{anchor}">¶</a></h2>' in page
+    assert f'<a href="#{anchor}">Published versus reproduced: 2014</a>' in page
+    assert htmlcheck.page_problems(page) == []
+
+
+def test_an_output_shows_its_preferred_type_and_code_never_shows():
+    cell = nbformat.v4.new_code_cell("secret_source = 1")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", {"text/html": "<b>bold</b>", "text/plain": "P"}),
+        nbformat.v4.new_output("display_data", {"text/markdown": "| a |\n|---|\n| 1 |",
+                                                "text/plain": "P"}),
+        nbformat.v4.new_output("stream", name="stdout", text="x < y\n"),
+        nbformat.v4.new_output("display_data", {"image/png": "iVBORw0KGgo=\n"}),
+        nbformat.v4.new_output("display_data", {"application/x-unknown": "?"}),
+    ]  # fmt: skip
+    page = rendered(cell)
+    assert "<b>bold</b>" in page and "P" not in re.sub(r"<[^>]+>", "", page.split("<main>")[1])
+    assert "<table>" in page and "<td>1</td>" in page
+    assert "<pre>x &lt; y\n</pre>" in page
+    assert '<img src="data:image/png;base64,iVBORw0KGgo=" alt="">' in page
+    assert "secret_source" not in page and "?" not in page.split("<main>")[1]
+
+
 # --- Running the template ------------------------------------------------------------------
 
 

@@ -1,13 +1,13 @@
 """Running a write-up notebook: papermill executes the template (in this process or in a fresh
-kernel, :data:`ENGINES`), what would change between runs is stripped, and nbconvert renders one
-self-contained HTML page without code, with a table of contents.
+kernel, :data:`ENGINES`), what would change between runs is stripped, and the outputs and
+markdown become one self-contained HTML page without code, with a table of contents.
 
 What the notebook itself calls lives elsewhere, one job per module: :mod:`invitesurvey.results`
 reads, :mod:`invitesurvey.present` formats, :mod:`invitesurvey.htmlcheck` checks the page. The
 words of the write-up are in the notebook's markdown cells (notebooks/writeup.ipynb).
 
-papermill and nbconvert are imported inside the functions that need them: a kernel must not
-pay for them.
+papermill and mistune are imported inside the functions that need them: a kernel must not pay
+for them.
 """
 
 from __future__ import annotations
@@ -323,21 +323,69 @@ def page(body: str, title: str) -> str:
     )
 
 
+# The mimetypes a page shows, most preferred first (nbconvert's order, for the types a cell of
+# the write-up can make); an output with none of them shows nothing.
+SHOWN_TYPES = (
+    "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown", "text/plain",
+)  # fmt: skip
+# Markdown as Jupyter renders it (nbconvert's plugins), math aside: the write-up writes none.
+MARKDOWN_PLUGINS = ("strikethrough", "table", "url", "task_lists", "def_list")
+
+
+def heading_id(text_html: str) -> str:
+    """A heading's id as Jupyter makes it: its text, spaces as hyphens, URL-quoted."""
+    from urllib.parse import quote
+
+    text = html.unescape(_TAG.sub("", text_html))
+    return quote(text.replace(" ", "-"), safe="?/:@!$&'()*+,;=")
+
+
+def _markdown() -> Any:
+    """Markdown to HTML: raw HTML passes through, each heading gets an id and an anchor link."""
+    import mistune
+
+    class Renderer(mistune.HTMLRenderer):
+        def heading(self, text: str, level: int, **attrs: Any) -> str:
+            anchor = html.escape(heading_id(text))
+            link = f'<a class="anchor-link" href="#{anchor}">¶</a>'
+            return f'<h{level} id="{anchor}">{text}{link}</h{level}>\n'
+
+    return mistune.create_markdown(renderer=Renderer(escape=False), plugins=list(MARKDOWN_PLUGINS))
+
+
+def _output_html(output: Any, markdown: Any) -> str:
+    """One cell output as HTML: its most preferred shown type, or a stream's text."""
+    if output.output_type == "stream":
+        return f"<pre>{html.escape(output.text, quote=False)}</pre>"
+    data = output.get("data", {})
+    kind = next((k for k in SHOWN_TYPES if k in data), None)
+    if kind is None:
+        return ""
+    value = data[kind]
+    if kind in ("text/html", "image/svg+xml"):
+        return value
+    if kind == "text/markdown":
+        return markdown(value)
+    if kind == "text/plain":
+        return f"<pre>{html.escape(value, quote=False)}</pre>"
+    return f'<img src="data:{kind};base64,{value.strip()}" alt="">'
+
+
 def render_html(notebook: Any, title: str) -> str:
     """The executed notebook as one self-contained page: outputs and markdown, no code.
 
-    nbconvert's ``basic`` template gives the cells' HTML without the lab template's scripts,
-    stylesheets and fonts from CDNs; :func:`page` wraps it with an inline stylesheet.
+    Each markdown cell and each output is a block of the page, in notebook order, rendered as
+    Jupyter renders it (markdown by mistune, the parser nbconvert uses; headings with ids and
+    anchor links); :func:`page` wraps them with an inline stylesheet and the table of contents.
     """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(
-        template_name="basic",
-        exclude_input=True,
-        exclude_input_prompt=True,
-        exclude_output_prompt=True,
-    )
-    body, _ = exporter.from_notebook_node(notebook)
+    markdown = _markdown()
+    blocks = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            blocks.append(markdown(cell.source))
+        elif cell.cell_type == "code":
+            blocks.extend(_output_html(output, markdown) for output in cell.outputs)
+    body = "\n".join(f'<div class="block">\n{b.strip()}\n</div>' for b in blocks if b.strip())
     return page(body, title)
 
 
