@@ -96,6 +96,7 @@ rule wave_figures:
 # The claims wave's figures also hold its headline: each behaviour the article published, the
 # wave's share beside the article's figure. No other wave's page shows the article's figures.
 # One job with the wave's other figures, so the plotting stack is imported once for them.
+# Ahead of the waves' own jobs: on two cores, a cold run's claims-wave page waits on it.
 use rule wave_figures as claims_wave_figures with:
     output:
         figures=report(
@@ -110,5 +111,6 @@ use rule wave_figures as claims_wave_figures with:
         ),
     wildcard_constraints:
         wave=one_of([config["claims"]["wave"]]),
+    priority: 1
     params:
         figures=CLAIMS_WAVE_FIGURES,

@@ -165,6 +165,8 @@ rule claims:
         ),
     log:
         f"{LOGS}/claims.log",
+    # On the path to the write-up: ahead of the waves' own jobs on few cores.
+    priority: 1
     conda:
         "../envs/invitesurvey.yaml"
     params:
