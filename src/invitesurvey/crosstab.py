@@ -12,7 +12,6 @@ from itertools import pairwise
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from invitesurvey.codebook import Codebook, Variable, code_text
 from invitesurvey.errors import InputError
@@ -149,6 +148,10 @@ def item_counts(data: pd.DataFrame, book: Codebook) -> list[Counts]:
 
 def wilson(n: np.ndarray, base: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
     """Wilson score interval of ``n / base``; NaN where the base is 0."""
+    # scipy is imported where it computes, here and below: the figure and page jobs import
+    # this module for its names and tables and need not pay for it (0.1 CPU-s a job).
+    from scipy import special
+
     n = np.asarray(n, dtype=float)
     base = np.asarray(base, dtype=float)
     z = special.ndtri(0.5 + level / 2)
@@ -366,6 +369,8 @@ def freeman_halton_mc(table: np.ndarray, *, resamples: int, seed: int) -> float:
     than the observed one; ``(extreme + 1) / (resamples + 1)`` never reports an impossible
     p = 0. The tables tested here always have two rows: recruiters and non-recruiters.
     """
+    from scipy import special
+
     table = np.asarray(table, dtype=np.int64)
     if table.shape[0] != 2:
         raise ValueError(f"a 2 x c table is needed, not {table.shape[0]} x {table.shape[1]}")
@@ -400,11 +405,15 @@ def fisher_exact_2x2(table: np.ndarray) -> float:
 
 
 def _log_choose(n: int | np.ndarray, k: int | np.ndarray) -> np.ndarray:
+    from scipy import special
+
     return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
 
 
 def pearson(table: np.ndarray) -> tuple[float, int, float, np.ndarray]:
     """Pearson's chi-square without continuity correction: statistic, dof, p, expected counts."""
+    from scipy import special
+
     table = np.asarray(table, dtype=float)
     expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
     statistic = float(((table - expected) ** 2 / expected).sum())
@@ -599,6 +608,8 @@ def two_proportion_p(
     n1: np.ndarray, base1: np.ndarray, n2: np.ndarray, base2: np.ndarray
 ) -> np.ndarray:
     """Two-sided p-value of the pooled two-proportion z-test; 1 where both shares are 0 or 1."""
+    from scipy import special
+
     n1, base1, n2, base2 = (np.asarray(x, dtype=float) for x in (n1, base1, n2, base2))
     with np.errstate(divide="ignore", invalid="ignore"):
         pooled = (n1 + n2) / (base1 + base2)
