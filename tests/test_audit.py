@@ -62,9 +62,7 @@ def project(tmp_path, monkeypatch):
         "params": ["0.95", "30"],
         "code": '        "../scripts/tables.py"\n',
     }
-    table = manifest.build(sorted(records), records, "v1.2")
-    write("results/audit/manifest.tsv", "")
-    table.to_csv("results/audit/manifest.tsv", sep="\t", index=False, lineterminator="\n")
+    manifest.write(manifest.build(sorted(records), records, "v1.2"), "results/audit/manifest.tsv")
     return tmp_path
 
 

@@ -3,57 +3,20 @@
 from __future__ import annotations
 
 import csv
-import errno
 import json
-import os
-import tempfile
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 
 from invitesurvey import yamlfile
-from invitesurvey.errors import InputError
+from invitesurvey.atomic import atomic_path
 
 FLOAT_FORMAT = "%.6f"
 # p-value columns (named p_...) keep six significant digits: 2.5e-17 must not print as 0.000000.
 P_VALUE_FORMAT = "{:.6g}"
 # What makes a spreadsheet read a CSV cell as a formula (OWASP), and the quote that escapes it.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "'")
-# A full disk or quota: a located message, not a traceback (the tmp file is removed).
-_NO_ROOM = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-@contextmanager
-def atomic_path(path: str | Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it into place only if the block succeeds.
-
-    A failing job therefore never leaves a half-written output behind, and an earlier good
-    file stays where it was until a complete replacement exists.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
-    # mkstemp creates 0600 files; outputs are for every reader of the checkout.
-    os.chmod(tmp, 0o644)
-    try:
-        try:
-            yield Path(tmp)
-            os.replace(tmp, path)
-        except OSError as error:
-            if error.errno not in _NO_ROOM:
-                raise
-            raise InputError(
-                f"cannot write the file: {os.strerror(error.errno)}",
-                file=path,
-                hint="Free some space (or raise the quota) and run again; "
-                "the earlier file, if any, is untouched.",
-            ) from error
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def spreadsheet_safe(text: str) -> str:

@@ -159,7 +159,7 @@ CODE_VERSION = code_version()
 
 def lib(*modules):
     """Library files a script imports: declared as inputs so editing one reruns its jobs."""
-    files = ["__init__.py", "errors.py", "log.py", "io.py", "codebook.py"]
+    files = ["__init__.py", "errors.py", "log.py", "atomic.py", "io.py", "codebook.py"]
     for module in modules:
         package = LIB / module
         if package.is_dir():
