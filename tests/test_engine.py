@@ -107,3 +107,31 @@ def test_an_unknown_engine_names_the_setting(tmp_path):
     with pytest.raises(report.InputError, match="no report engine named 'jupyter'") as error:
         executed(notebook(tmp_path / "u.ipynb", ["n = 1"]), "jupyter", tmp_path)
     assert error.value.column == "report.engine"
+
+
+def test_a_failing_cell_keeps_what_it_printed_and_one_error_output_as_a_kernel_does(tmp_path):
+    import papermill
+    from papermill.engines import papermill_engines
+    from papermill.exceptions import PapermillExecutionError
+
+    from invitesurvey.engine import InProcessEngine
+
+    papermill_engines.register("inprocess", InProcessEngine)
+    path = notebook(tmp_path / "e.ipynb", ["n = 1", "print('ran')\nraise KeyError('gone')"])
+    failed = {}
+    for engine in ("inprocess", None):
+        written = tmp_path / f"{engine}.ipynb"
+        with pytest.raises(PapermillExecutionError):
+            papermill.execute_notebook(
+                str(path), str(written), engine_name=engine, kernel_name="python3",
+                progress_bar=False, cwd=str(tmp_path),
+            )  # fmt: skip
+        cell = nbformat.read(written, as_version=4).cells[-1]  # after papermill's error banner
+        failed[engine] = [
+            (o.output_type, o.get("text"), o.get("ename"), o.get("evalue")) for o in cell.outputs
+        ]
+    assert failed["inprocess"] == failed[None]
+    assert failed["inprocess"] == [
+        ("stream", "ran\n", None, None),
+        ("error", None, "KeyError", "'gone'"),
+    ]

@@ -49,11 +49,11 @@ class CellTimeout(Exception):
 
 class _Outputs:
     """The outputs of the cell being run, in the order they were made, consecutive text of one
-    stream merged; stream text is also echoed to ``echo``. A kernel sends stdout and stderr as
-    it flushes them, so there the order of the two streams depends on timing; here it is the
-    order they were written in."""
+    stream merged; each stream's text is also echoed to its file in ``echo`` (the rule log). A
+    kernel sends stdout and stderr as it flushes them, so there the order of the two streams
+    depends on timing; here it is the order they were written in."""
 
-    def __init__(self, echo: Any) -> None:
+    def __init__(self, echo: dict[str, Any]) -> None:
         self.echo = echo
         self.cell: list[Any] = []
 
@@ -67,9 +67,13 @@ class _Outputs:
             self.cell[-1].text += text
         else:
             self.add("stream", {"name": name, "text": text})
-        if self.echo is not None:
-            self.echo.write(text)
-            self.echo.flush()
+        self.log(name, text)
+
+    def log(self, name: str, text: str) -> None:
+        """Echo text to the stream's file, if it has one."""
+        if self.echo.get(name) is not None:
+            self.echo[name].write(text)
+            self.echo[name].flush()
 
 
 class _Stream:
@@ -162,9 +166,9 @@ def _shell(outputs: _Outputs) -> InteractiveShell:
     shell.InteractiveTB.set_theme_name("nocolor")
 
     def error(etype, evalue, stb):
-        content = {"ename": etype.__name__, "evalue": str(evalue), "traceback": stb}
-        outputs.add("error", content)
-        outputs.stream("stderr", shell.InteractiveTB.stb2text(stb) + "\n")
+        # One error output, as a kernel sends it; the traceback is also in the rule log.
+        outputs.add("error", {"ename": etype.__name__, "evalue": str(evalue), "traceback": stb})
+        outputs.log("stderr", shell.InteractiveTB.stb2text(stb) + "\n")
 
     shell._showtraceback = error
     return shell
@@ -185,7 +189,7 @@ class InProcessEngine(Engine):
         **kwargs,
     ):
         """Run every code cell in order, recording its outputs; stop at the first error."""
-        outputs = _Outputs(stdout_file)
+        outputs = _Outputs({"stdout": stdout_file, "stderr": stderr_file})
         shell = _shell(outputs)
         nb_man.nb.metadata["language_info"] = dict(LANGUAGE_INFO)
         stdout, stderr = _Stream(outputs, "stdout"), _Stream(outputs, "stderr")
