@@ -1,7 +1,7 @@
 """A papermill engine that runs a notebook's cells in this process, with no Jupyter kernel.
 
 papermill's own engine (nbclient) starts a kernel, a second Python that imports the stack
-again, and talks to it over ZeroMQ: about 1.5 CPU-seconds of each page before its first cell.
+again, and talks to it over ZeroMQ: about 1.2 CPU-seconds of each page before its first cell.
 This engine hands each cell to IPython's shell in the job's own process and records what the
 kernel would have sent back (Jupyter messaging, "IOPub"): ``display_data`` for ``display()``,
 ``execute_result`` for a cell's last expression, ``stream`` for what is printed or warned,
