@@ -26,9 +26,10 @@ except WorkflowError:
     schema = os.path.relpath(Path(workflow.basedir) / "workflow" / "schemas" / "config.schema.yaml")
     raise WorkflowError(explain(config, schema, map(str, workflow.configfiles))) from None
 
-# Every job's Python orders sets and dicts of strings the same way in every run (the pages'
-# cells run in their rule's process, config report.engine): jobs inherit this environment.
-os.environ["PYTHONHASHSEED"] = "0"
+# Every job's Python orders sets of strings the same way in every run (the pages' cells run in
+# their rule's process, config report.engine): jobs inherit this environment. Set, not read,
+# so not an `envvars:` the user must provide.
+os.environ.update(PYTHONHASHSEED="0")
 
 OUT = config["outdir"]
 LOGS = config["logdir"]
