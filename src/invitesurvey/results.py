@@ -22,7 +22,7 @@ from invitesurvey.errors import InputError
 
 PACKAGES = (
     "invitesurvey", "pandas", "numpy", "scipy", "statsmodels", "firthmodels", "matplotlib",
-    "seaborn", "pyarrow", "papermill", "mistune", "ipykernel", "snakemake",
+    "seaborn", "pyarrow", "papermill", "mistune", "ipython", "ipykernel", "snakemake",
 )  # fmt: skip
 WAVE_COLUMNS = ("wave", "wave_from", "wave_to")
 
