@@ -50,7 +50,7 @@ COUNTS = {
 
 def _rows(wave: str, group: str, variable: str, counts: dict[str, int]) -> list[dict]:
     base = sum(counts.values())
-    labels = claims.code_labels(BOOK[variable])
+    labels = codebook.code_labels(BOOK[variable])
     return [
         {"wave": wave, "group": group, "variable": variable, "code": code, "label": labels[code],
          "n": n, "base": base}

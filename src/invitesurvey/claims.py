@@ -12,10 +12,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from invitesurvey.codebook import Codebook, Variable, code_text
+from invitesurvey.codebook import Codebook, Variable, code_labels, code_text
 from invitesurvey.crosstab import wilson
 from invitesurvey.errors import InputError
-from invitesurvey.io import read_yaml
+from invitesurvey.io import read_yaml, require_columns
 
 ROUNDINGS = ("whole_percent", "under", "nearest_10", "greater_than", "exact", "range")
 
@@ -362,11 +362,6 @@ def behaviour_label(book: Codebook, variable: str, codes: tuple[str, ...]) -> st
     return f"{var.title}: {' or '.join(labels[c] for c in codes)}"
 
 
-def code_labels(var: Variable) -> dict[str, str]:
-    """Code as written in tables -> codebook label."""
-    return {code_text(a.code): a.label for a in var.codes}
-
-
 def behaviour_of(claim: Claim, book: Codebook) -> Behaviour:
     codes = tuple(code_text(c) for c in claim.codes)
     try:
@@ -392,16 +387,6 @@ def behaviours(published: Claims, book: Codebook) -> list[Behaviour]:
     answers for different groups are one behaviour."""
     found = [behaviour_of(claim, book) for claim in published.proportions()]
     return list(dict.fromkeys(found))
-
-
-def require_columns(frame: pd.DataFrame, columns: list[str], file: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise InputError(
-            f"missing columns {', '.join(missing)}",
-            file=file,
-            hint="Regenerate the table; its columns are fixed in docs/architecture.md.",
-        )
 
 
 def _summed(rows: pd.DataFrame, behaviour: Behaviour, level: float) -> pd.DataFrame:

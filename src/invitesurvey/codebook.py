@@ -138,6 +138,11 @@ class Variable:
         return "string"
 
 
+def code_labels(var: Variable) -> dict[str, str]:
+    """Code as written in tables -> codebook label."""
+    return {code_text(a.code): a.label for a in var.codes}
+
+
 @dataclass(frozen=True)
 class Codebook:
     variables: tuple[Variable, ...]

@@ -31,11 +31,10 @@ from invitesurvey.claims import (
     behaviour_of,
     behaviour_shares,
     behaviours,
-    code_labels,
-    require_columns,
 )
-from invitesurvey.codebook import Codebook, Variable, code_text, term_text
+from invitesurvey.codebook import Codebook, Variable, code_labels, code_text, term_text
 from invitesurvey.errors import InputError
+from invitesurvey.io import require_columns
 
 COEFFICIENTS = "coefficients.csv"
 COMPARED = ("recruiters", "non_recruiters")

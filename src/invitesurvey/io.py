@@ -11,6 +11,7 @@ import pandas as pd
 
 from invitesurvey import yamlfile
 from invitesurvey.atomic import atomic_path
+from invitesurvey.errors import InputError
 
 FLOAT_FORMAT = "%.6f"
 # p-value columns (named p_...) keep six significant digits: 2.5e-17 must not print as 0.000000.
@@ -103,6 +104,17 @@ def write_table(frame: pd.DataFrame, path: str | Path) -> None:
 
 def _contains(column: pd.Series, text: str) -> pd.Series:
     return column.astype(object).map(lambda v: isinstance(v, str) and text in v)
+
+
+def require_columns(frame: pd.DataFrame, columns: list[str], file: str) -> None:
+    """Fail naming the file and every column of ``columns`` the table lacks."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing columns {', '.join(missing)}",
+            file=file,
+            hint="Regenerate the table; its columns are fixed in docs/architecture.md.",
+        )
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
