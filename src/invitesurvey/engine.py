@@ -122,8 +122,12 @@ class _Result(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None):
-        content = {"data": format_dict, "metadata": md_dict or {}}
-        self.outputs.add("execute_result", {**content, "execution_count": self.prompt_count})
+        content = {
+            "data": format_dict,
+            "metadata": md_dict or {},
+            "execution_count": self.prompt_count,
+        }
+        self.outputs.add("execute_result", content)
 
     def finish_displayhook(self):
         pass

@@ -6,8 +6,8 @@ not what we meant to run. Each input's sha256 is listed beside it, so that
 ``invitesurvey audit trace`` can follow a result back to the raw files it came from and
 ``invitesurvey audit verify`` can say which file changed.
 
-The manifest job is the last of every run, so nothing waits beside it: it reads and writes with
-the standard library and pyarrow's metadata reader, without pandas (0.35 CPU-s of its 0.5).
+The manifest job is the last of every run, so nothing runs beside it: it reads and writes with
+the standard library and pyarrow's metadata reader, without pandas (0.6 -> 0.2 CPU-s a run).
 """
 
 from __future__ import annotations
