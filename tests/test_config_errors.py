@@ -17,7 +17,7 @@ from invitesurvey.io import read_yaml
 
 BIN = Path(sys.executable).parent
 ROOT = Path(__file__).resolve().parents[1]
-SCHEMA = read_yaml(ROOT / "workflow" / "schemas" / "config.schema.yaml", "schema")
+SCHEMA = read_yaml(ROOT / "workflow" / "schemas" / "config.schema.json", "schema")
 
 
 def problems_of(config: dict, change) -> list[str]:
@@ -103,7 +103,7 @@ def test_snakemake_prints_the_mistake_in_a_few_lines(tmp_path, change, said):
     output = dry_run(workdir)
     assert "invalid configuration in config/config.yaml:\n" in output
     assert said in output
-    assert "workflow/schemas/config.schema.yaml documents every key" in output
+    assert "workflow/schemas/config.schema.json documents every key" in output
     assert "Failed validating" not in output and "On instance" not in output
     message = output[output.index("invalid configuration") :].splitlines()
     assert len(message) <= 5, message

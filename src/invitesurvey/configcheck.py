@@ -1,6 +1,6 @@
 """Configuration mistakes in a few plain lines: key, value, what is allowed, the closest key.
 
-The workflow validates its configuration against ``workflow/schemas/config.schema.yaml``
+The workflow validates its configuration against ``workflow/schemas/config.schema.json``
 before any job (``workflow/rules/common.smk``). A JSON Schema error prints the failing part
 of the schema and of the configuration, tens of lines for one wrong value; :func:`explain`
 turns every error into one short paragraph instead, and :func:`refuse_aliases` stops a
