@@ -442,9 +442,12 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, w: np.ndarray, level: float) -> dic
         warnings.simplefilter("always")
         # Weighted sums put a floor of about 3e-9 under the modified score where a term is
         # separated, so 1e-10 is never reached; 1e-8 still gives estimates and p-values to
-        # far more digits than are reported.
+        # far more digits than are reported. xtol 1e-6: near the optimum a step that small cannot
+        # raise the log-likelihood in float64, and on some CPUs (an AMD EPYC here) the rounding
+        # made firthmodels' step-halving give up and report no convergence with xtol 1e-8;
+        # Newton's last step under 1e-6 leaves an error far below it.
         model = FirthLogisticRegression(
-            fit_intercept=False, max_iter=200, gtol=1e-8, xtol=1e-8, backend="numpy"
+            fit_intercept=False, max_iter=200, gtol=1e-8, xtol=1e-6, backend="numpy"
         ).fit(X, y, sample_weight=w)
         bounds = model.conf_int(alpha=1 - level, method="pl", tol=1e-8, max_iter=100)
         model.lrt()
