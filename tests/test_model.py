@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy.optimize import minimize
+from scipy.optimize import brentq, minimize
 from scipy.special import expit
 from scipy.stats import chi2
+from statsmodels.genmod.families import Binomial
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from invitesurvey import codebook, model
 from invitesurvey.errors import InputError
@@ -480,6 +482,33 @@ def test_profile_bounds_drop_the_likelihood_by_the_chi2_quantile():
                 options={"gtol": 1e-9},
             )
             assert 2 * (loglik(beta) + found.fun) == pytest.approx(chi2.ppf(0.9, 1), abs=1e-5)
+
+
+def constrained_loglik(y: np.ndarray, X: np.ndarray, j: int, value: float) -> float:
+    """max over the other coefficients of the log-likelihood with coefficient j at ``value``:
+    statsmodels' binomial GLM (IRLS) on the other columns, column j an offset."""
+    free, offset = np.delete(X, j, axis=1), X[:, j] * value
+    return float(GLM(y, free, family=Binomial(), offset=offset).fit(tol=1e-12).llf)
+
+
+@pytest.mark.parametrize(("n", "seed"), [(80, 2), (150, 5), (400, 11)])
+def test_profile_bounds_match_brents_method_on_an_independent_profile(n, seed):
+    y, X, _ = model.design(survey(n=n, seed=seed, waves=WAVES), SPEC, waves=WAVES)
+    yv, Xv = y.to_numpy(dtype=float), X.to_numpy(dtype=float)
+    beta, cov = newton_ml(yv, Xv)
+    top = float(np.sum(yv * (Xv @ beta) - np.logaddexp(0, Xv @ beta)))
+    quantile = chi2.ppf(0.95, 1)
+    bounds, statistics = model.profile_intervals(yv, Xv, np.ones(n), beta, cov, 0.95)
+    for j in range(len(beta)):
+
+        def excess(b, j=j):
+            return 2 * (top - constrained_loglik(yv, Xv, j, b)) - quantile
+
+        # Brackets half as wide again as the bounds found; the root inside owes them nothing.
+        low = brentq(excess, beta[j] - 1.5 * (beta[j] - bounds[j, 0]), beta[j], xtol=1e-12)
+        high = brentq(excess, beta[j], beta[j] + 1.5 * (bounds[j, 1] - beta[j]), xtol=1e-12)
+        np.testing.assert_allclose(bounds[j], [low, high], rtol=0, atol=1e-8)
+        assert statistics[j] == pytest.approx(excess(0.0) + quantile, abs=1e-8)
 
 
 def test_lr_p_values_and_profile_intervals_agree():

@@ -464,11 +464,25 @@ def _fit_firth(y: np.ndarray, X: np.ndarray, w: np.ndarray, level: float) -> dic
     }
 
 
-def _constrained_loglik(
-    y: np.ndarray, X: np.ndarray, w: np.ndarray, j: int, value: float, start: np.ndarray
-) -> float:
+@dataclass(frozen=True)
+class ProfileFit:
+    """A maximum-likelihood fit to profile: data, estimates, covariance, log-likelihood."""
+
+    y: np.ndarray
+    X: np.ndarray
+    w: np.ndarray
+    params: np.ndarray
+    cov: np.ndarray
+    top: float
+
+
+def _constrained_fit(
+    fit: ProfileFit, j: int, value: float, start: np.ndarray
+) -> tuple[float, np.ndarray, float]:
     """The log-likelihood maximised over every coefficient but ``j``, which is held at
-    ``value`` (Newton-Raphson with step halving, from ``start``)."""
+    ``value`` (Newton-Raphson with step halving, from ``start``); with the maximising
+    coefficients (``j`` at ``value``) and the score of ``j`` there."""
+    y, X, w = fit.y, fit.X, fit.w
     free = np.delete(np.arange(X.shape[1]), j)
     Xf, offset = X[:, free], X[:, j] * value
     beta = np.delete(np.asarray(start, dtype=float), j)
@@ -491,51 +505,76 @@ def _constrained_loglik(
         beta, previous, current = beta + step, current, trial
         if abs(current - previous) < 1e-12 and np.abs(step).max() < 1e-9:
             break
-    return current
+    full = np.insert(beta, j, value)
+    return current, full, float(X[:, j] @ (w * (y - _expit(X @ full))))
+
+
+def _profile_bound(fit: ProfileFit, j: int, sign: float, step: float, target: float) -> float:
+    """Where the signed root of coefficient j's profile deviance reaches ``target`` on one
+    side of its estimate (``sign`` -1 below, +1 above): Newton's method on the distance from
+    the estimate, started at the Wald bound and kept inside the bracket found so far
+    (bisection when a step leaves it, doubling while no point beyond the root is known), to
+    1e-10; NaN beyond 50 standard errors. Each constrained fit starts at the last one's
+    maximum."""
+    estimate = fit.params[j]
+    start = fit.params + fit.cov[:, j] / fit.cov[j, j] * (sign * target * step)
+    low, high = 0.0, np.inf
+    distance = target * step
+    for _ in range(200):
+        value, start, score = _constrained_fit(fit, j, estimate + sign * distance, start)
+        root = np.sqrt(max(0.0, 2 * (fit.top - value)))
+        if root < target:
+            low = distance
+        else:
+            high = distance
+        if np.isinf(high) and distance >= 50 * step:
+            return np.nan
+        # d root / d distance = sign dD/db / (2 root), and dD/db = -2 U_j
+        slope = -sign * score / root if root > 0 else 0.0
+        guess = distance - (root - target) / slope if slope > 0 else np.nan
+        if not low < guess < high:
+            guess = 2 * distance if np.isinf(high) else (low + high) / 2
+        guess = min(guess, 50 * step)
+        if abs(guess - distance) < 1e-10:
+            return estimate + sign * guess
+        distance = guess
+    return np.nan
 
 
 def profile_intervals(
-    y: np.ndarray, X: np.ndarray, w: np.ndarray, params: np.ndarray, se: np.ndarray, level: float
+    y: np.ndarray, X: np.ndarray, w: np.ndarray, params: np.ndarray, cov: np.ndarray, level: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Profile-likelihood intervals and likelihood-ratio tests of each ML coefficient.
 
     The interval of coefficient j is every value b whose profile deviance
-    ``2 (l(beta_hat) - max_{beta: beta_j = b} l(beta))`` is at most the chi-square(1) quantile
-    at ``level``: the standard profile likelihood interval (Venzon and Moolgavkar 1988, "A
-    method for computing profile-likelihood-based confidence intervals", Applied Statistics
-    37, 87-94; R's ``confint`` of a ``glm`` approximates it by spline interpolation of the
-    profile, agreeing to about 1e-4 on the log-odds scale). Each bound is the root
-    of that deviance minus the quantile, bracketed by steps of one standard error from the
-    estimate (at most 50) and found by Brent's method to 1e-10; a bound not bracketed is NaN
-    (the caller falls back to Wald). The likelihood-ratio statistic of ``beta_j = 0`` is the
-    same deviance at 0, so tests and intervals agree.
+    ``D(b) = 2 (l(beta_hat) - max_{beta: beta_j = b} l(beta))`` is at most the chi-square(1)
+    quantile at ``level``: the standard profile likelihood interval (Venzon and Moolgavkar
+    1988, "A method for computing profile-likelihood-based confidence intervals", Applied
+    Statistics 37, 87-94; R's ``confint`` of a ``glm`` approximates it by spline
+    interpolation of the profile, agreeing to about 1e-4 on the log-odds scale). Each bound
+    solves ``sqrt(D(b)) = sqrt(quantile)`` by Newton's method (:func:`_profile_bound`): the
+    signed root is nearly linear in b, and its slope costs nothing, since by the envelope
+    theorem ``dD/db = -2 U_j``, the score of j at the constrained maximum. A constrained fit
+    first starts where the normal approximation puts the other coefficients given
+    ``beta_j = b``: ``beta_hat + cov[:, j] / cov[j, j] (b - beta_hat_j)``. A bound past 50
+    standard errors is NaN (the caller falls back to Wald). The likelihood-ratio statistic of
+    ``beta_j = 0`` is ``D(0)``, so tests and intervals agree.
 
     Returns the log-odds bounds (k x 2) and the likelihood-ratio chi-square statistics.
     """
-    from scipy.optimize import brentq
     from scipy.stats import chi2
 
-    top = _loglik(y, X, w, params)
-    quantile = float(chi2.ppf(level, 1))
+    fit = ProfileFit(y, X, w, params, cov, _loglik(y, X, w, params))
+    target = float(np.sqrt(chi2.ppf(level, 1)))
+    se = np.sqrt(np.diag(cov))
     bounds = np.full((len(params), 2), np.nan)
     statistics = np.full(len(params), np.nan)
-    for j, (estimate, step) in enumerate(zip(params, se, strict=True)):
-
-        def deviance(b: float, j: int = j) -> float:
-            return 2 * (top - _constrained_loglik(y, X, w, j, b, params))
-
-        statistics[j] = max(0.0, deviance(0.0))
-        step = step if np.isfinite(step) and step > 0 else 1.0
+    for j, estimate in enumerate(params):
+        at_zero = params - cov[:, j] / cov[j, j] * estimate
+        statistics[j] = max(0.0, 2 * (fit.top - _constrained_fit(fit, j, 0.0, at_zero)[0]))
+        step = se[j] if np.isfinite(se[j]) and se[j] > 0 else 1.0
         for side, sign in enumerate((-1.0, 1.0)):
-            inner = estimate
-            for k in range(1, 51):
-                outer = estimate + sign * k * step
-                if deviance(outer) > quantile:
-                    bounds[j, side] = brentq(
-                        lambda b, j=j: deviance(b, j) - quantile, inner, outer, xtol=1e-10
-                    )
-                    break
-                inner = outer
+            bounds[j, side] = _profile_bound(fit, j, sign, step, target)
     return bounds, statistics
 
 
@@ -684,8 +723,9 @@ def _estimate(
                 if interval == "profile":
                     notes.append("HC1 errors: Wald intervals and tests, not profile likelihood")
             elif interval == "profile":
-                se = np.sqrt(np.diag(ml["cov"]))
-                ml["bounds"], statistics = profile_intervals(y, X, w, ml["params"], se, level)
+                ml["bounds"], statistics = profile_intervals(
+                    y, X, w, ml["params"], ml["cov"], level
+                )
                 from scipy.stats import chi2
 
                 ml["p_values"] = chi2.sf(statistics, 1)
