@@ -265,6 +265,56 @@ def test_mann_whitney_is_scipys_two_sided_test_and_needs_both_groups():
     assert row.test == "not_testable" and np.isnan(row.p_value)
 
 
+answers = st.lists(
+    st.one_of(st.integers(0, 6), st.floats(-1e3, 1e3, allow_nan=False)).map(float),
+    min_size=1,
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(answers, answers)
+def test_mann_whitney_matches_scipy_exact_and_asymptotic(recruiters, non_recruiters):
+    # Small groups without ties take scipy's exact path; ties or both groups over 8, the normal.
+    x, y = np.array(recruiters), np.array(non_recruiters)
+    got = itemtables.mann_whitney(x, y)
+    expected = stats.mannwhitneyu(x, y, alternative="two-sided")
+    assert got["statistic"] == expected.statistic
+    assert got["p_value"] == pytest.approx(expected.pvalue, rel=1e-10, abs=1e-300)
+
+
+def test_mann_whitney_exact_tail_at_scipys_limit_of_eight():
+    rng = np.random.default_rng(3)
+    for m, n in [(8, 8), (8, 300), (1, 50), (3, 9)]:
+        x, y = rng.normal(size=m) + 0.8, rng.normal(size=n)
+        expected = stats.mannwhitneyu(x, y, alternative="two-sided", method="exact")
+        assert itemtables.mann_whitney(x, y)["p_value"] == pytest.approx(expected.pvalue, rel=1e-10)
+
+
+@pytest.mark.parametrize("level", [0.5, 0.8, 0.9, 0.95, 0.99])
+def test_median_interval_is_scipys_quantile_test_interval(level):
+    for n in range(1, 1200):
+        x = np.arange(n, dtype=float)
+        interval = stats.quantile_test(x, q=0, p=0.5).confidence_interval(level)
+        low, high = itemtables.median_interval(n, level)
+        assert (low, high) == (
+            -1 if np.isnan(interval.low) else int(interval.low),
+            n if np.isnan(interval.high) else int(interval.high),
+        ), n
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=60))
+def test_mean_interval_is_scipys_t_interval(values):
+    x = np.array(values)
+    row = itemtables.summary(x, LEVEL)
+    if stats.sem(x) == 0:
+        assert row["mean_ci_low"] == row["mean"] == row["mean_ci_high"]
+        return
+    low, high = stats.t.interval(LEVEL, len(x) - 1, x.mean(), stats.sem(x))
+    assert (row["mean_ci_low"], row["mean_ci_high"]) == pytest.approx((low, high), rel=1e-12)
+
+
 def test_bins_come_from_the_codebook_with_zero_apart():
     bins = itemtables.log_bins(BOOK["pending_invitations"])
     assert bins[:4] == [(0, 0), (1, 3), (3, 10), (10, 30)]
