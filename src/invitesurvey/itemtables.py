@@ -377,8 +377,8 @@ def mann_whitney(recruiters: np.ndarray, non_recruiters: np.ndarray) -> dict[str
 
     As ``scipy.stats.mannwhitneyu`` with its defaults computes it: ``statistic`` is the
     recruiters' U from mid-ranks, and the p-value is twice the upper tail of the larger U,
-    at most 1. The tail is exact (:func:`_u_at_least`) when a group has at most 8 answers and
-    no answer is tied; otherwise the normal approximation with the tie-corrected variance
+    at most 1. The tail is exact (:func:`_u_at_most`, by symmetry) when a group has at most 8
+    answers and none is tied; otherwise the normal approximation with the tie-corrected variance
     ``m n / 12 ((N + 1) - sum(t^3 - t) / (N (N - 1)))`` and a continuity correction of 1/2
     (Lehmann, *Nonparametrics*, 1975, section 1.4). Not testable when either group has no
     answer.
