@@ -275,7 +275,7 @@ def write_fake_results(root: Path, waves: tuple[str, ...] = ("2014",)) -> dict:
 def wave_parameters(writeup: dict, wave: str) -> dict:
     """A wave page's parameters from the writeup's, as workflow/rules/common.smk builds them:
     the wave's own tables, and the wave before it's crosstabs and flow. The fake per-wave
-    tables are the pooled ones restricted to the wave."""
+    tables are the pooled ones restricted to the wave (its changes, to the change into it)."""
     waves = list(writeup["sheet"])
     before = waves[waves.index(wave) - 1] if waves.index(wave) else None
     used = [*([before] if before else []), wave]
@@ -286,6 +286,9 @@ def wave_parameters(writeup: dict, wave: str) -> dict:
         frame = frame[frame["wave"].astype(str) == wave]
         tables[name] = str(root / "waves" / wave / f"{name}.csv")
         io.write_table(frame, tables[name])
+    changes = io.read_table(writeup["tables"]["changes"])
+    tables["changes"] = str(root / "waves" / wave / "changes.csv")
+    io.write_table(changes[changes["wave_to"].astype(str) == wave], tables["changes"])
     if before:
         frame = io.read_table(writeup["tables"]["crosstabs"])
         tables["previous_crosstabs"] = str(root / "waves" / before / "crosstabs.csv")

@@ -20,6 +20,8 @@ import pandas as pd
 import pytest
 from project import copy_project
 
+from invitesurvey import crosstab
+
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
 
@@ -188,6 +190,13 @@ def test_adding_a_wave_runs_only_its_jobs_and_the_pooled_ones(run_dir, tmp_path)
     assert (workdir / "results" / "report" / "waves" / "2015.html").is_file()
     changes = pd.read_csv(workdir / "results" / "tables" / "changes.csv")
     assert set(changes["wave_to"].astype(str)) == {"2015"}
+    # A wave's own changes are the pooled rows into it: here, every pooled row.
+    waves = workdir / "results" / "waves"
+    assert (waves / "2015" / "changes.csv").read_bytes() == (
+        workdir / "results" / "tables" / "changes.csv"
+    ).read_bytes()
+    first = pd.read_csv(waves / "2014" / "changes.csv")
+    assert first.empty and list(first.columns) == crosstab.CHANGE_COLUMNS
 
 
 def test_bad_input_fails_clearly_and_keeps_earlier_results(run_dir, tmp_path):

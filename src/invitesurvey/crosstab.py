@@ -555,6 +555,15 @@ def _as_text_waves(table: pd.DataFrame) -> pd.DataFrame:
     return table.assign(wave=table["wave"].astype(str), code=table["code"].astype(str))
 
 
+def combined(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Waves' own cross-tabulations (a wave and the wave before it, say) as one table of those
+    waves: each table's pool over its one wave (``all``) is left out, being that wave again."""
+    if len(frames) == 1:
+        return frames[0]
+    frames = [f.assign(wave=f["wave"].astype("string")) for f in frames]
+    return pd.concat([f[f["wave"] != "all"] for f in frames], ignore_index=True)
+
+
 PAIR_KEYS = ["wave", "variable", "code", "label"]
 
 

@@ -124,12 +124,3 @@ def read_figure(path: str | Path) -> Picture:
             hint="Write the write-up's figures as png or svg (figures.formats in config).",
         )
     return Picture(path.read_bytes(), _MIME[path.suffix])
-
-
-def combined(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
-    """One wave's tables and the wave before it's, as one table of those two waves: each
-    table's pool over its one wave (``all``) is left out, being that wave again."""
-    if len(frames) == 1:
-        return frames[0]
-    frames = [_waves_as_text(f) for f in frames]
-    return pd.concat([f[f["wave"] != "all"] for f in frames], ignore_index=True)

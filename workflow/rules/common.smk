@@ -200,6 +200,7 @@ def final_outputs():
                 "crosstabs.csv",
                 "differences.csv",
                 "tests.csv",
+                "changes.csv",
                 *(f"{table}.csv" for table in ITEM_TABLE_NAMES),
             ],
         ),
@@ -249,7 +250,7 @@ RESULT_TABLES = [
     "grim",
     "grim_summary",
 ]
-WAVE_TABLES = ["crosstabs", "differences", "tests", *ITEM_TABLE_NAMES, "recodes"]
+WAVE_TABLES = ["crosstabs", "differences", "tests", "changes", *ITEM_TABLE_NAMES, "recodes"]
 
 
 def report_outputs():
@@ -332,8 +333,8 @@ def previous_wave(wave):
 
 
 def wave_page_inputs(wildcards):
-    """A wave's page reads its own tables, figures and flow, and the wave before it's
-    crosstabs and flow for the change between them: adding a later wave changes none."""
+    """A wave's page reads its own tables (the change into it among them), figures and flow,
+    and the wave before it's crosstabs and flow: adding a later wave changes none."""
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
     return {
         "figures": [

@@ -69,6 +69,7 @@ rule wave_report:
         crosstabs=rules.wave_tables.output.crosstabs,
         differences=rules.wave_tables.output.differences,
         tests=rules.wave_tables.output.tests,
+        changes=rules.wave_tables.output.changes,
         multiple=rules.wave_tables.output.multiple,
         multiple_differences=rules.wave_tables.output.multiple_differences,
         grid=rules.wave_tables.output.grid,

@@ -59,13 +59,22 @@ rule tables:
         "../scripts/tables.py"
 
 
+def wave_before(wildcards):
+    """The wave before's own crosstabs, for the change into this wave; none for the first."""
+    before = previous_wave(wildcards.wave)
+    return {"previous": [f"{OUT}/waves/{before}/crosstabs.csv"]} if before else {}
+
+
 rule wave_tables:
-    """One wave's own cross-tabulations, differences, tests and item tables, for its report.
+    """One wave's own cross-tabulations, differences, tests and item tables, for its report,
+    and the change into it from the wave before.
 
     The same functions as the pooled tables, on one wave: its rows equal that wave's rows of
-    the pooled tables, and adding a wave leaves them (and the wave's report) untouched.
+    the pooled tables (its changes, the pooled changes into it), and adding a wave leaves them
+    (and the wave's report) untouched.
     """
     input:
+        unpack(wave_before),
         waves=[f"{OUT}/waves/{{wave}}/clean.parquet"],
         codebook=config["codebook"],
         lib=lib("crosstab", "itemtables"),
@@ -85,6 +94,12 @@ rule wave_tables:
         tests=report(
             f"{OUT}/waves/{{wave}}/tests.csv",
             caption="../report/tests.rst",
+            category="2. Tables",
+            subcategory="{wave}",
+        ),
+        changes=report(
+            f"{OUT}/waves/{{wave}}/changes.csv",
+            caption="../report/changes.rst",
             category="2. Tables",
             subcategory="{wave}",
         ),
@@ -138,7 +153,7 @@ rule wave_tables:
         level=config["intervals"]["level"],
         min_base=config["intervals"]["min_base"],
         tests=config["tests"],
-        waves=lambda wildcards: [wildcards.wave],
+        waves=lambda wildcards: [w for w in (previous_wave(wildcards.wave), wildcards.wave) if w],
         pooled=False,
     script:
         "../scripts/tables.py"

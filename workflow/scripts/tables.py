@@ -14,10 +14,12 @@ with to_log(snakemake.log[0]) as log:
     differences = crosstab.differences(table, level=params.level, **family)
     io.write_table(differences, snakemake.output.differences)
     io.write_table(tests, snakemake.output.tests)
-    # Only the pooled job compares waves.
-    if hasattr(snakemake.output, "changes"):
-        changes = crosstab.changes(table, level=params.level, wave_order=params.waves, **family)
-        io.write_table(changes, snakemake.output.changes)
+    # The pooled job compares each wave with the next; a wave's job, the wave before with it.
+    earlier = [io.read_table(path) for path in snakemake.input.get("previous", [])]
+    changes = crosstab.changes(
+        crosstab.combined([*earlier, table]), level=params.level, wave_order=params.waves, **family
+    )
+    io.write_table(changes, snakemake.output.changes)
     items = itemtables.item_tables(
         data, book, level=params.level, min_base=params.min_base, pooled=params.pooled
     )
