@@ -376,9 +376,10 @@ def wave_parameters(wildcards, input, output):
 def cancel_scheduler_timers():
     """Cancel the job rate limiter's pending timers once the run is over.
 
-    While jobs run, Snakemake's scheduler arms a one-second threading.Timer (not a daemon) each
-    time it waits (--max-jobs-per-timespan, 100/1s by default); the last one kept the process
-    alive for up to a second after the last job: 1.0 s of a 3.4 s run of one job (measured).
+    While jobs run, Snakemake's scheduler arms a threading.Timer (not a daemon) of the job rate
+    limit's timespan each time it waits (--max-jobs-per-timespan: 10 s in profiles/default,
+    1 s by Snakemake's default); the last one keeps the process alive until it fires. With 1 s
+    that was 1.0 s of a 3.4 s run of one job (measured).
     """
     import threading
 
