@@ -332,6 +332,12 @@ def previous_wave(wave):
     return WAVES[at - 1] if at > 0 else None
 
 
+def wave_before(wildcards):
+    """The wave before's own crosstabs, for the change into this wave; none for the first."""
+    before = previous_wave(wildcards.wave)
+    return {"previous": [f"{OUT}/waves/{before}/crosstabs.csv"]} if before else {}
+
+
 def wave_page_inputs(wildcards):
     """A wave's page reads its own tables (the change into it among them), figures and flow,
     and the wave before it's crosstabs and flow: adding a later wave changes none."""

@@ -59,12 +59,6 @@ rule tables:
         "../scripts/tables.py"
 
 
-def wave_before(wildcards):
-    """The wave before's own crosstabs, for the change into this wave; none for the first."""
-    before = previous_wave(wildcards.wave)
-    return {"previous": [f"{OUT}/waves/{before}/crosstabs.csv"]} if before else {}
-
-
 rule wave_tables:
     """One wave's own cross-tabulations, differences, tests and item tables, for its report,
     and the change into it from the wave before.
