@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from snakemake_interface_logger_plugins.common import LogEvent
 from snakemake_interface_logger_plugins.registry import LoggerPluginRegistry
 
+from invitesurvey import io
 from snakemake_logger_plugin_invitesurvey import LogHandler, job_line
 
 
@@ -96,3 +97,16 @@ def test_the_default_profile_uses_the_one_line_console_and_verbose_does_not(root
     text = (root / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8")
     assert "logger: [invitesurvey]" in text
     assert "logger" not in (root / "profiles" / "verbose" / "config.yaml").read_text()
+
+
+def test_the_verbose_profile_is_the_default_with_the_full_console(root):
+    """Everything but the console is the default profile's: scheduling, cores, failed logs."""
+    default, verbose = (
+        io.read_yaml(root / "profiles" / name / "config.yaml", "profile")
+        for name in ("default", "verbose")
+    )
+    console = {"logger", "quiet", "printshellcmds"}
+    assert {k: v for k, v in default.items() if k not in console} == {
+        k: v for k, v in verbose.items() if k not in console
+    }
+    assert verbose["printshellcmds"] is True and "quiet" not in verbose
