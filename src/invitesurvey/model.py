@@ -475,6 +475,15 @@ class ProfileFit:
     cov: np.ndarray
     top: float
 
+    def start(self, j: int, value: float) -> np.ndarray:
+        """Where the normal approximation puts the other coefficients given ``beta_j =
+        value``: ``params + cov[:, j] / cov[j, j] (value - params[j])``; the estimates
+        themselves where that variance is not a positive number."""
+        variance = self.cov[j, j]
+        if not (np.isfinite(variance) and variance > 0):
+            return self.params
+        return self.params + self.cov[:, j] / variance * (value - self.params[j])
+
 
 def _constrained_fit(
     fit: ProfileFit, j: int, value: float, start: np.ndarray
@@ -517,9 +526,9 @@ def _profile_bound(fit: ProfileFit, j: int, sign: float, step: float, target: fl
     1e-10; NaN beyond 50 standard errors. Each constrained fit starts at the last one's
     maximum."""
     estimate = fit.params[j]
-    start = fit.params + fit.cov[:, j] / fit.cov[j, j] * (sign * target * step)
-    low, high = 0.0, np.inf
     distance = target * step
+    start = fit.start(j, estimate + sign * distance)
+    low, high = 0.0, np.inf
     for _ in range(200):
         value, start, score = _constrained_fit(fit, j, estimate + sign * distance, start)
         root = np.sqrt(max(0.0, 2 * (fit.top - value)))
@@ -556,9 +565,9 @@ def profile_intervals(
     signed root is nearly linear in b, and its slope costs nothing, since by the envelope
     theorem ``dD/db = -2 U_j``, the score of j at the constrained maximum. A constrained fit
     first starts where the normal approximation puts the other coefficients given
-    ``beta_j = b``: ``beta_hat + cov[:, j] / cov[j, j] (b - beta_hat_j)``. A bound past 50
-    standard errors is NaN (the caller falls back to Wald). The likelihood-ratio statistic of
-    ``beta_j = 0`` is ``D(0)``, so tests and intervals agree.
+    ``beta_j = b`` (:meth:`ProfileFit.start`). A bound past 50 standard errors is NaN (the
+    caller falls back to Wald). The likelihood-ratio statistic of ``beta_j = 0`` is ``D(0)``,
+    so tests and intervals agree.
 
     Returns the log-odds bounds (k x 2) and the likelihood-ratio chi-square statistics.
     """
@@ -569,9 +578,9 @@ def profile_intervals(
     se = np.sqrt(np.diag(cov))
     bounds = np.full((len(params), 2), np.nan)
     statistics = np.full(len(params), np.nan)
-    for j, estimate in enumerate(params):
-        at_zero = params - cov[:, j] / cov[j, j] * estimate
-        statistics[j] = max(0.0, 2 * (fit.top - _constrained_fit(fit, j, 0.0, at_zero)[0]))
+    for j in range(len(params)):
+        at_zero = _constrained_fit(fit, j, 0.0, fit.start(j, 0.0))[0]
+        statistics[j] = max(0.0, 2 * (fit.top - at_zero))
         step = se[j] if np.isfinite(se[j]) and se[j] > 0 else 1.0
         for side, sign in enumerate((-1.0, 1.0)):
             bounds[j, side] = _profile_bound(fit, j, sign, step, target)

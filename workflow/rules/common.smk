@@ -332,10 +332,15 @@ def previous_wave(wave):
     return WAVES[at - 1] if at > 0 else None
 
 
+def wave_crosstabs(wave):
+    """A wave's own crosstabs (rule wave_tables)."""
+    return f"{OUT}/waves/{wave}/crosstabs.csv"
+
+
 def wave_before(wildcards):
     """The wave before's own crosstabs, for the change into this wave; none for the first."""
     before = previous_wave(wildcards.wave)
-    return {"previous": [f"{OUT}/waves/{before}/crosstabs.csv"]} if before else {}
+    return {"previous": [wave_crosstabs(before)]} if before else {}
 
 
 def wave_page_inputs(wildcards):
@@ -348,7 +353,7 @@ def wave_page_inputs(wildcards):
         ],
         **(
             {
-                "previous_crosstabs": f"{OUT}/waves/{before}/crosstabs.csv",
+                "previous_crosstabs": wave_crosstabs(before),
                 "previous_flow": f"{OUT}/waves/{before}/flow.csv",
             }
             if before

@@ -159,7 +159,7 @@ rule claims:
     It reads the claims wave's own tables, so adding a later wave does not rerun it.
     """
     input:
-        crosstabs=f"{OUT}/waves/{config['claims']['wave']}/crosstabs.csv",
+        crosstabs=wave_crosstabs(config["claims"]["wave"]),
         claims=config["claims_file"],
         lib=lib("claims", "crosstab", "grim"),
     output:
