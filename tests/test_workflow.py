@@ -126,6 +126,17 @@ def test_manifest_lists_every_output_with_its_rule(run_dir):
     assert "data/raw/wave-2014.csv" in clean["inputs"]
 
 
+def test_the_write_up_shows_the_claims_waves_headline_and_composition_drawn_once(run_dir):
+    manifest = pd.read_csv(run_dir / "results" / "audit" / "manifest.tsv", sep="\t")
+    manifest = manifest.set_index("path")
+    writeup_inputs = manifest.loc["results/report/writeup.html", "inputs"].split(";")
+    for name in ("headline", "composition"):
+        shown = f"results/figures/waves/2014/{name}.png"
+        assert shown in writeup_inputs
+        assert manifest.loc[shown, "rule"] == "claims_wave_figures"
+        assert not list((run_dir / "results" / "figures").glob(f"{name}.*"))
+
+
 def test_a_rerun_has_nothing_to_do(run_dir):
     assert "Nothing to be done" in snakemake(run_dir, "--dry-run").stdout
 

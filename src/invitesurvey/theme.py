@@ -4,7 +4,7 @@ Draw and save inside :func:`use`, which sets the theme for the block only::
 
     with theme.use("colorblind"):
         fig = figures.headline(crosstabs, published, book, "2014")
-        theme.save(fig, "results/figures/headline", ["png", "svg"], dpi=150)
+        theme.save(fig, "results/figures/waves/2014/headline", ["png", "svg"], dpi=150)
 """
 
 from __future__ import annotations

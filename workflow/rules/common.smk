@@ -124,9 +124,9 @@ ITEM_FIGURES = item_figures(config["codebook"])
 # headline (rule claims_wave_figures).
 WAVE_FIGURES = ["composition", *ITEM_FIGURES]
 CLAIMS_WAVE_FIGURES = [*WAVE_FIGURES, "headline"]
+# The pooled figures (rule figures). The claims wave's headline and composition are its own
+# page's (claims_wave_figures), and the write-up shows those files: drawn once, not twice.
 FIGURES = [
-    "headline",
-    "composition",
     "forest",
     "flow",
     *(["trends"] if len(WAVES) > 1 else []),
@@ -237,9 +237,16 @@ def final_outputs():
 # The write-up's inputs and notebook parameters (workflow/rules/report.smk).
 REPORT = f"{OUT}/report"
 # Every figure a page shows is embedded as the figures rules wrote it (none is drawn in the
-# kernel), as PNG where the config asks for PNG.
-REPORT_FIGURES = FIGURES
+# kernel), as PNG where the config asks for PNG: the write-up's are the pooled figures and the
+# claims wave's headline and composition, name -> file.
 REPORT_FORMAT = next(f for f in ("png", "svg") if f in config["figures"]["formats"])
+REPORT_FIGURES = {
+    **{
+        name: f"{OUT}/figures/waves/{config['claims']['wave']}/{name}.{REPORT_FORMAT}"
+        for name in ("headline", "composition")
+    },
+    **{name: f"{OUT}/figures/{name}.{REPORT_FORMAT}" for name in FIGURES},
+}
 RESULT_TABLES = [
     "crosstabs",
     "differences",

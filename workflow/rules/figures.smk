@@ -1,6 +1,6 @@
 rule figures:
-    """Every figure, drawn from the aggregate tables in one job (seaborn is imported once);
-    one per select-all, grid and numeric question of the codebook (item_{variable})."""
+    """Every pooled figure, drawn from the aggregate tables in one job (matplotlib is imported
+    once); one per select-all, grid and numeric question of the codebook (item_{variable})."""
     input:
         crosstabs=rules.tables.output.crosstabs,
         claims_file=config["claims_file"],
@@ -42,7 +42,6 @@ rule figures:
         formats=config["figures"]["formats"],
         dpi=config["figures"]["dpi"],
         palette=config["figures"]["palette"],
-        wave=config["claims"]["wave"],
         level=config["intervals"]["level"],
         waves=WAVES,
         forest_title=f"Odds ratios of the model {MODELS[0]}, all waves pooled",

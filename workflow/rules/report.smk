@@ -22,7 +22,7 @@ rule writeup:
         grim_summary=rules.claims.output.grim_summary,
         flows=expand(rules.ingest.output.flow, wave=WAVES),
         models=[path for files in model_files().values() for path in files.values()],
-        figures=expand(f"{OUT}/figures/{{figure}}.{REPORT_FORMAT}", figure=REPORT_FIGURES),
+        figures=list(REPORT_FIGURES.values()),
         raw=raw_files(WAVES_SHEET),
         codebook=config["codebook"],
         claims_file=config["claims_file"],

@@ -11,10 +11,6 @@ with to_log(snakemake.log[0]) as log:
     book = codebook.load(inputs.codebook)
     with theme.use(params.palette):
         drawn = {
-            "headline": lambda: figures.headline(
-                crosstabs, published, book, params.wave, level=params.level
-            ),
-            "composition": lambda: figures.composition(crosstabs, book, params.wave),
             "forest": lambda: figures.forest(
                 io.read_table(inputs.coefficients[0]),
                 book,
