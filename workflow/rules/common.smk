@@ -240,11 +240,15 @@ REPORT = f"{OUT}/report"
 # kernel), as PNG where the config asks for PNG: the write-up's are the pooled figures and the
 # claims wave's headline and composition, name -> file.
 REPORT_FORMAT = next(f for f in ("png", "svg") if f in config["figures"]["formats"])
+
+
+def wave_figure(wave, name):
+    """A wave's own figure as its page embeds it (rule wave_figures)."""
+    return f"{OUT}/figures/waves/{wave}/{name}.{REPORT_FORMAT}"
+
+
 REPORT_FIGURES = {
-    **{
-        name: f"{OUT}/figures/waves/{config['claims']['wave']}/{name}.{REPORT_FORMAT}"
-        for name in ("headline", "composition")
-    },
+    **{name: wave_figure(config["claims"]["wave"], name) for name in ("headline", "composition")},
     **{name: f"{OUT}/figures/{name}.{REPORT_FORMAT}" for name in FIGURES},
 }
 RESULT_TABLES = [
@@ -355,9 +359,7 @@ def wave_page_inputs(wildcards):
     and the wave before it's crosstabs and flow: adding a later wave changes none."""
     wave, before = wildcards.wave, previous_wave(wildcards.wave)
     return {
-        "figures": [
-            f"{OUT}/figures/waves/{wave}/{f}.{REPORT_FORMAT}" for f in figures_of_wave(wave)
-        ],
+        "figures": [wave_figure(wave, name) for name in figures_of_wave(wave)],
         **(
             {
                 "previous_crosstabs": wave_crosstabs(before),
