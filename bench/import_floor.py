@@ -6,7 +6,8 @@ In a fresh copy of the repository with three waves (2014, a simulated 2015 and a
 2016), a cold run keeps Snakemake's job scripts (`--skip-script-cleanup`). For wave 2016's
 `ingest`, `wave_tables`, `wave_figures` and `wave_report`, it times the script as Snakemake wrote
 it, then a fresh interpreter that only imports the top-level modules that job imported (read
-from `python -X importtime`). It prints the CPU seconds of each (medians), and asserts nothing.
+from `python -X importtime`), both with the thread settings Snakemake gives a job of one
+thread. It prints the CPU seconds of each (medians), and asserts nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ JOBS = (
     ("tables", "wave_tables"),
     ("wave_figures", "wave_figures"),
     ("report_notebook", "wave_report"),
+)
+# What Snakemake sets for a job of one thread (snakemake/shell.py). Without them, numpy's
+# OpenBLAS starts a thread per core as it loads: 0.1 to 0.3 CPU-s of every process here.
+THREADS = dict.fromkeys(
+    (
+        "OMP_NUM_THREADS",
+        "GOTO_NUM_THREADS",
+        "OPENBLAS_NUM_THREADS",
+        "MKL_NUM_THREADS",
+        "VECLIB_MAXIMUM_THREADS",
+        "NUMEXPR_NUM_THREADS",
+    ),
+    "1",
 )
 TOP_LEVEL = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| (\S+)$", re.M)
 
@@ -69,13 +83,15 @@ def main() -> None:
         copy_wave(work, "2015", WAVE)
         run([str(BIN / "snakemake"), "--skip-script-cleanup"], work)
         os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
+        os.environ.update(THREADS)
         totals = [0.0, 0.0]
         print(f"wave {WAVE}'s jobs, CPU-s (median of {args.repeat}): the job | its imports alone")
         for stem, rule in JOBS:
             script = str(job_script(work, stem, rule))
             _, imported = cpu_seconds([python, "-X", "importtime", script], work)
             modules = list(dict.fromkeys(TOP_LEVEL.findall(imported)))
-            imports_only = [python, "-c", "import " + ", ".join(modules)]
+            # Frozen at the end as a job's to_log leaves its heap, so both exit alike.
+            imports_only = [python, "-c", f"import gc, {', '.join(modules)}; gc.freeze()"]
             job = median_cpu([python, script], work, args.repeat)
             alone = median_cpu(imports_only, work, args.repeat)
             totals[0] += job
