@@ -7,7 +7,8 @@ In a fresh copy of the repository with three waves (2014, a simulated 2015 and a
 `ingest`, `wave_tables`, `wave_figures` and `wave_report`, it times the script as Snakemake wrote
 it, then a fresh interpreter that only imports the top-level modules that job imported (read
 from `python -X importtime`), both with the thread settings Snakemake gives a job of one
-thread. It prints the CPU seconds of each (medians), and asserts nothing.
+thread. It prints the CPU seconds of each (medians), then what one interpreter importing all
+four jobs' modules costs, and so what the four would cost as one process. It asserts nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +50,12 @@ THREADS = dict.fromkeys(
 TOP_LEVEL = re.compile(r"^import time:\s+\d+ \|\s+\d+ \| (\S+)$", re.M)
 
 
+def imports_only(python: str, modules: list[str]) -> list[str]:
+    """A fresh interpreter that imports ``modules`` and exits as a job does."""
+    # Frozen at the end as a job's to_log leaves its heap, so both exit alike.
+    return [python, "-c", f"import gc, {', '.join(modules)}; gc.freeze()"]
+
+
 def cpu_seconds(command: list[str], cwd: Path) -> tuple[float, str]:
     """CPU seconds (user + system) of one command, and what it wrote to stderr."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -85,19 +92,23 @@ def main() -> None:
         os.environ["PATH"] = f"{BIN}{os.pathsep}{os.environ['PATH']}"
         os.environ.update(THREADS)
         totals = [0.0, 0.0]
+        every_module: list[str] = []
         print(f"wave {WAVE}'s jobs, CPU-s (median of {args.repeat}): the job | its imports alone")
         for stem, rule in JOBS:
             script = str(job_script(work, stem, rule))
             _, imported = cpu_seconds([python, "-X", "importtime", script], work)
             modules = list(dict.fromkeys(TOP_LEVEL.findall(imported)))
-            # Frozen at the end as a job's to_log leaves its heap, so both exit alike.
-            imports_only = [python, "-c", f"import gc, {', '.join(modules)}; gc.freeze()"]
+            every_module.extend(modules)
             job = median_cpu([python, script], work, args.repeat)
-            alone = median_cpu(imports_only, work, args.repeat)
+            alone = median_cpu(imports_only(python, modules), work, args.repeat)
             totals[0] += job
             totals[1] += alone
             print(f"  {rule:14s} {job:5.2f} | {alone:5.2f}  ({len(modules)} top-level modules)")
         print(f"  {'four jobs':14s} {totals[0]:5.2f} | {totals[1]:5.2f}")
+        union = list(dict.fromkeys(every_module))
+        together = median_cpu(imports_only(python, union), work, args.repeat)
+        # The work the jobs do beyond their imports stays whatever process does it.
+        print(f"  {'one process':14s} {together + totals[0] - totals[1]:5.2f} | {together:5.2f}")
 
 
 if __name__ == "__main__":
